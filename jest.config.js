@@ -1,0 +1,10 @@
+/** Jest runs the TypeScript sources directly; `npm run typecheck` does the type checking. */
+module.exports = {
+	testEnvironment: 'node',
+	roots: ['<rootDir>/test'],
+	testMatch: ['**/*.test.ts'],
+	transform: {
+		'^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: 'tsconfig.test.json' }],
+	},
+	testTimeout: 60000,
+};
