@@ -1,0 +1,171 @@
+import type {
+	ICredentialDataDecryptedObject,
+	ICredentialTestRequest,
+	ICredentialType,
+	IDataObject,
+	IHttpRequestHelper,
+	IHttpRequestOptions,
+	INodeProperties,
+	Icon,
+} from 'n8n-workflow';
+
+import { voipbinServerRoot } from './voipbinServerRoot';
+
+export class VoipbinApi implements ICredentialType {
+	name = 'voipbinApi';
+
+	displayName = 'VoIPBIN API';
+
+	icon: Icon = { light: 'file:voipbin.svg', dark: 'file:voipbin.dark.svg' };
+
+	documentationUrl = 'https://api.voipbin.net/docs/quickstart_authentication.html';
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'Base URL',
+			name: 'baseUrl',
+			type: 'string',
+			default: 'https://api.voipbin.net',
+			placeholder: 'https://api.voipbin.net',
+			description: 'Address of the VoIPBIN API server, without the /v1.0 part',
+		},
+		{
+			displayName: 'Authentication',
+			name: 'authentication',
+			type: 'options',
+			options: [
+				{
+					name: 'Access Key',
+					value: 'accessKey',
+					description: 'A key created in the VoIPBIN admin console (Access Keys)',
+				},
+				{
+					name: 'Username and Password',
+					value: 'usernamePassword',
+					description: 'Log in as a VoIPBIN user; n8n keeps the 7-day token and renews it',
+				},
+			],
+			default: 'accessKey',
+		},
+		{
+			displayName: 'Access Key',
+			name: 'accessKey',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			required: true,
+			displayOptions: { show: { authentication: ['accessKey'] } },
+			hint: 'The user behind the key needs the CustomerAdmin or CustomerManager permission',
+		},
+		{
+			displayName: 'Username',
+			name: 'username',
+			type: 'string',
+			default: '',
+			required: true,
+			displayOptions: { show: { authentication: ['usernamePassword'] } },
+		},
+		{
+			displayName: 'Password',
+			name: 'password',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			required: true,
+			displayOptions: { show: { authentication: ['usernamePassword'] } },
+		},
+		{
+			displayName: 'Token',
+			name: 'token',
+			type: 'hidden',
+			typeOptions: { expirable: true },
+			default: '',
+		},
+	];
+
+	/**
+	 * Logs in with username and password. n8n calls this when the stored token is empty, and again
+	 * once when a request answers 401 (the token lives 7 days), then keeps the new token.
+	 */
+	async preAuthentication(
+		this: IHttpRequestHelper,
+		credentials: ICredentialDataDecryptedObject,
+	): Promise<IDataObject> {
+		if (credentials.authentication !== 'usernamePassword') return {};
+		const root = voipbinServerRoot(credentials.baseUrl);
+		let response: IDataObject;
+		try {
+			response = (await this.helpers.httpRequest({
+				method: 'POST',
+				url: `${root}/auth/login`,
+				body: { username: credentials.username, password: credentials.password },
+				json: true,
+			})) as IDataObject;
+		} catch (error) {
+			const status = Number(
+				(error as { httpCode?: string }).httpCode ??
+					(error as { response?: { status?: number } }).response?.status,
+			);
+			// The server answers a bare 400 (no body) for a wrong username or password.
+			if (status === 400 || status === 401) {
+				throw new Error('VoIPBIN login failed: wrong username or password.');
+			}
+			throw new Error(
+				`VoIPBIN login at ${root}/auth/login failed (${status || (error as Error).message}). Check the base URL.`,
+			);
+		}
+		if (typeof response?.token !== 'string' || !response.token) {
+			throw new Error(`VoIPBIN login at ${root}/auth/login returned no token. Check the base URL.`);
+		}
+		return { token: response.token };
+	}
+
+	/** The access key is read by the server from the query string only (never from a header). */
+	async authenticate(
+		credentials: ICredentialDataDecryptedObject,
+		requestOptions: IHttpRequestOptions,
+	): Promise<IHttpRequestOptions> {
+		if (credentials.authentication === 'usernamePassword') {
+			return {
+				...requestOptions,
+				headers: { ...requestOptions.headers, Authorization: `Bearer ${credentials.token}` },
+			};
+		}
+		return { ...requestOptions, qs: { ...requestOptions.qs, accesskey: credentials.accessKey } };
+	}
+
+	test: ICredentialTestRequest = {
+		request: {
+			baseURL:
+				'={{$credentials.baseUrl.trim().replace(/\\/+$/, "").replace(/\\/v1\\.0$/i, "")}}/v1.0',
+			url: '/recordings',
+			qs: { page_size: 1 },
+		},
+		rules: [
+			{
+				type: 'responseCode',
+				properties: {
+					value: 401,
+					message:
+						'VoIPBIN rejected the credential: the access key (or username and password) is wrong or has been revoked.',
+				},
+			},
+			{
+				type: 'responseCode',
+				properties: {
+					value: 403,
+					message:
+						'The credential is valid but lacks permission to read recordings: give the user the CustomerAdmin or CustomerManager permission.',
+				},
+			},
+			{
+				type: 'responseCode',
+				properties: {
+					value: 404,
+					message:
+						'No VoIPBIN API answered at this base URL (404). Use https://api.voipbin.net or your server address, without /v1.0.',
+				},
+			},
+		],
+	};
+}

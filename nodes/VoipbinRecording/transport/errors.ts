@@ -1,0 +1,240 @@
+import { NodeApiError } from 'n8n-workflow';
+import type { Failure, INode, JsonObject } from 'n8n-workflow';
+
+/** What a failed VoIPBIN request told us, with nothing in it that could carry a credential. */
+export interface VoipbinFailure {
+	/** HTTP status, or undefined when no response came (connection refused, reset, timeout). */
+	httpCode?: number;
+	/** The envelope's canonical status string, e.g. `NOT_FOUND`. */
+	status?: string;
+	/** The envelope's reason, e.g. `RECORDING_NOT_FOUND`. */
+	reason?: string;
+	/** The envelope's human message. */
+	serverMessage?: string;
+	/** `X-Request-Id` (or the envelope's `request_id`), for support tickets. */
+	requestId?: string;
+	/** `Retry-After` in milliseconds, on 429. */
+	retryAfterMs?: number;
+	/** Socket-level code such as `ECONNRESET` or `ETIMEDOUT` when no response came. */
+	networkCode?: string;
+}
+
+interface HttpErrorLike {
+	httpCode?: string | null;
+	code?: string;
+	message?: string;
+	response?: { status?: number; headers?: Record<string, unknown>; data?: unknown; body?: unknown };
+	cause?: HttpErrorLike;
+}
+
+const NETWORK_CODES = [
+	'ECONNRESET',
+	'ECONNREFUSED',
+	'ECONNABORTED',
+	'ETIMEDOUT',
+	'ESOCKETTIMEDOUT',
+	'ENOTFOUND',
+	'EAI_AGAIN',
+	'EPIPE',
+	'EHOSTUNREACH',
+	'ENETUNREACH',
+	'UND_ERR_SOCKET',
+];
+
+/**
+ * Reads a failure out of whatever n8n's HTTP helpers threw: a `NodeApiError` around an HTTP error
+ * (response in `cause`), the raw HTTP error, or a socket error. Only the fields listed in
+ * {@link VoipbinFailure} are copied, so request URLs and options (which hold the access key) stay behind.
+ */
+export function readFailure(error: unknown): VoipbinFailure {
+	const chain: HttpErrorLike[] = [];
+	for (let e = error as HttpErrorLike | undefined; e && chain.length < 5; e = e.cause) chain.push(e);
+	const withResponse = chain.find((e) => e.response && typeof e.response.status === 'number');
+	const failure: VoipbinFailure = {};
+	if (withResponse?.response) {
+		const { status, headers = {}, data, body } = withResponse.response;
+		failure.httpCode = status;
+		const envelope = parseEnvelope(data ?? body);
+		Object.assign(failure, envelope);
+		const requestId = headerValue(headers, 'x-request-id');
+		if (requestId) failure.requestId = requestId;
+		const retryAfter = parseRetryAfter(headerValue(headers, 'retry-after'));
+		if (retryAfter !== undefined) failure.retryAfterMs = retryAfter;
+	} else {
+		const httpCode = Number(chain.find((e) => e.httpCode)?.httpCode);
+		if (httpCode) failure.httpCode = httpCode;
+		const code = chain.map((e) => e.code).find((c) => c && NETWORK_CODES.includes(c));
+		if (code) failure.networkCode = code;
+		else if (chain.some((e) => /timeout/i.test(e.message ?? ''))) failure.networkCode = 'ETIMEDOUT';
+	}
+	return failure;
+}
+
+function parseEnvelope(data: unknown): Partial<VoipbinFailure> {
+	let value = data;
+	if (typeof value === 'string' || value instanceof Uint8Array) {
+		try {
+			value = JSON.parse(value.toString());
+		} catch {
+			return {};
+		}
+	}
+	const error = (value as { error?: Record<string, unknown> } | undefined)?.error;
+	if (!error || typeof error !== 'object') return {};
+	const text = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+	return {
+		// The live server sends a canonical string; accept a number too.
+		status: text(error.status) ?? (typeof error.status === 'number' ? String(error.status) : undefined),
+		reason: text(error.reason),
+		serverMessage: text(error.message),
+		requestId: text(error.request_id),
+	};
+}
+
+function headerValue(headers: Record<string, unknown>, name: string): string | undefined {
+	const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
+	const value = key === undefined ? undefined : headers[key];
+	return Array.isArray(value) ? String(value[0]) : value === undefined ? undefined : String(value);
+}
+
+/** `Retry-After` is seconds or an HTTP date. */
+export function parseRetryAfter(value: string | undefined, nowMs = Date.now()): number | undefined {
+	if (!value) return undefined;
+	const seconds = Number(value);
+	if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+	const date = Date.parse(value);
+	return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+}
+
+const SECRET_PATTERNS: RegExp[] = [
+	/((?:accesskey|access_key|token)=)[^&\s"'<>]+/gi,
+	/(bearer\s+)[A-Za-z0-9\-._~+/]+=*/gi,
+];
+
+/** Removes access keys and tokens from text that may echo a request (URLs, headers, messages). */
+export function redactSecrets(text: string, secrets: readonly string[] = []): string {
+	let out = text;
+	for (const secret of secrets) if (secret) out = out.split(secret).join('***');
+	for (const pattern of SECRET_PATTERNS) out = out.replace(pattern, '$1***');
+	return out;
+}
+
+/** What the user is doing, so the message can name the thing that was not found or refused. */
+export interface FailureContext {
+	/** e.g. `Recording e5f6…` or `Call 1234…`. */
+	subject?: string;
+	itemIndex?: number;
+	/** Credential values to scrub from any text that is echoed. */
+	secrets?: readonly string[];
+}
+
+/** Turns a failure into the one error every operation shows: a message in the user's terms. */
+export function voipbinApiError(
+	node: INode,
+	failure: VoipbinFailure,
+	context: FailureContext = {},
+): NodeApiError {
+	const { message, hint, cause } = describeFailure(failure, context.subject ?? 'The resource');
+	const serverSays = failure.serverMessage
+		? `VoIPBIN says: ${failure.reason ? `${failure.reason}: ` : ''}${failure.serverMessage}`
+		: failure.reason
+			? `VoIPBIN reason: ${failure.reason}`
+			: undefined;
+	const requestId = failure.requestId ? `Request ID: ${failure.requestId}` : undefined;
+	const description = redactSecrets(
+		[hint, serverSays, requestId].filter(Boolean).join('\n'),
+		context.secrets,
+	);
+	const body: JsonObject = {
+		httpCode: failure.httpCode ?? null,
+		status: failure.status ?? null,
+		reason: failure.reason ?? null,
+		message: redactSecrets(failure.serverMessage ?? message, context.secrets),
+		request_id: failure.requestId ?? null,
+	};
+	return new NodeApiError(node, body, {
+		message: redactSecrets(message, context.secrets),
+		description,
+		httpCode: failure.httpCode ? String(failure.httpCode) : undefined,
+		itemIndex: context.itemIndex,
+		failure: cause,
+	});
+}
+
+function describeFailure(
+	failure: VoipbinFailure,
+	subject: string,
+): { message: string; hint: string; cause?: Failure } {
+	const { httpCode, reason } = failure;
+	if (httpCode === undefined) {
+		return {
+			message: `Could not reach the VoIPBIN API${failure.networkCode ? ` (${failure.networkCode})` : ''}`,
+			hint: 'Check the Base URL in the VoIPBIN API credential and that the server is reachable from n8n.',
+			cause: { cause: 'temporarily-unavailable' },
+		};
+	}
+	if (httpCode === 400) {
+		if (reason === 'INVALID_ID') {
+			return {
+				message: `${subject}: the ID is not a valid VoIPBIN ID`,
+				hint: 'IDs are UUIDs such as e5f6a7b8-c9d0-1234-5678-90abcdef0123; take them from a recording, call or conference.',
+			};
+		}
+		return {
+			message: `VoIPBIN rejected the request as invalid`,
+			hint: 'Check the values of the node parameters.',
+		};
+	}
+	if (httpCode === 401) {
+		return {
+			message: 'VoIPBIN rejected the credentials',
+			hint: 'The access key (or username and password) in the VoIPBIN API credential is wrong or expired.',
+			cause: { cause: 'credential-invalid' },
+		};
+	}
+	if (httpCode === 403) {
+		return {
+			message: `Permission denied for ${lowerFirst(subject)}`,
+			hint: 'The user behind the credential needs the CustomerAdmin or CustomerManager permission, and the resource must belong to the same customer.',
+			cause: { cause: 'credential-invalid' },
+		};
+	}
+	if (httpCode === 404) {
+		const deleted = reason === 'RESOURCE_NOT_FOUND';
+		return {
+			message: `${subject} was not found${deleted ? ' (it may have been deleted)' : ''}`,
+			hint: 'Check the ID, and that it belongs to the account of the VoIPBIN API credential.',
+			cause: { cause: 'configuration-invalid' },
+		};
+	}
+	if (httpCode === 409) {
+		return {
+			message: `${subject} is not in a state that allows this`,
+			hint:
+				reason === 'RECORDING_ALREADY_ACTIVE'
+					? 'A recording is already running: stop it first.'
+					: reason === 'RECORDING_NOT_ACTIVE'
+						? 'No recording is running to stop.'
+						: 'Check its current status and try again.',
+		};
+	}
+	if (httpCode === 429) {
+		return {
+			message: 'VoIPBIN rate limit reached',
+			hint: 'VoIPBIN allows about 16 requests per second per customer. The node waited and retried; lower the item count or the poll frequency.',
+			cause: { cause: 'rate-limited', retryAfterMs: failure.retryAfterMs },
+		};
+	}
+	if (httpCode >= 500) {
+		return {
+			message: `VoIPBIN server error (${httpCode})`,
+			hint: 'The server failed or is unavailable; the node retried reads. Try again later.',
+			cause: { cause: 'temporarily-unavailable' },
+		};
+	}
+	return { message: `VoIPBIN request failed (${httpCode})`, hint: 'See the details below.' };
+}
+
+function lowerFirst(text: string): string {
+	return text.charAt(0).toLowerCase() + text.slice(1);
+}
