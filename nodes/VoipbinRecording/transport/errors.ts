@@ -167,9 +167,10 @@ function describeFailure(
 ): { message: string; hint: string; cause?: Failure } {
 	const { httpCode, reason } = failure;
 	if (httpCode === undefined) {
+		// The code goes in the hint: n8n replaces a message that contains one with generic text.
 		return {
-			message: `Could not reach the VoIPBIN API${failure.networkCode ? ` (${failure.networkCode})` : ''}`,
-			hint: 'Check the Base URL in the VoIPBIN API credential and that the server is reachable from n8n.',
+			message: 'Could not reach the VoIPBIN API',
+			hint: `${failure.networkCode ? `Connection error ${failure.networkCode}. ` : ''}Check the Base URL in the VoIPBIN API credential and that the server is reachable from n8n.`,
 			cause: { cause: 'temporarily-unavailable' },
 		};
 	}
