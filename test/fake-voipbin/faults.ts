@@ -1,0 +1,171 @@
+/**
+ * Switchable misbehaviour. Counted faults (`status429`, `status5xx`, `reset`, `storage.count`)
+ * are used up one request at a time and then clear themselves, so `get()` shows what is left.
+ */
+
+export interface StorageFault {
+	/** End the ZIP body after this many bytes. */
+	truncateAt?: number;
+	/** `end` finishes the response cleanly (a short but "successful" body); `destroy` drops the socket. */
+	truncateMode?: 'end' | 'destroy';
+	/** WAV headers declare one second more audio than follows. */
+	corruptWavHeader?: boolean;
+	/** Leave the other direction of a call out of the ZIP. */
+	onlyDirection?: 'in' | 'out';
+	/** Serve the 22-byte empty ZIP whatever is registered. */
+	emptyZip?: boolean;
+	/** How many storage responses this applies to; all while unset. */
+	count?: number;
+}
+
+export interface FaultSettings {
+	/** The per-customer token bucket (16.7/s, burst 33). */
+	rateLimit: 'on' | 'off';
+	/** The next `count` API requests get 429 RATE_LIMIT_EXCEEDED. */
+	status429: { count: number; retryAfterSeconds?: number } | null;
+	/** The next `count` API requests fail with this status (502/504 as a load balancer's HTML). */
+	status5xx: { count: number; status: 500 | 502 | 503 | 504 } | null;
+	/** The socket of the next `count` API requests is destroyed without a response. */
+	reset: { count: number } | null;
+	/** Every API and storage response waits this long (real time) first. */
+	delayMs: number;
+	storage: StorageFault | null;
+	/** Every Nth `GET /v1.0/recordings` first creates `count` new ended recordings for that customer. */
+	createDuringListing: { count: number; everyNthListRequest: number } | null;
+}
+
+/** The fields of {@link FaultSettings}; `null` clears one. */
+export type FaultPatch = { [K in keyof FaultSettings]?: FaultSettings[K] | null };
+
+export interface FaultControl {
+	set(patch: FaultPatch): void;
+	reset(): void;
+	get(): FaultSettings;
+}
+
+function defaults(): FaultSettings {
+	return {
+		rateLimit: 'on',
+		status429: null,
+		status5xx: null,
+		reset: null,
+		delayMs: 0,
+		storage: null,
+		createDuringListing: null,
+	};
+}
+
+function check(condition: boolean, message: string): void {
+	if (!condition) throw new Error(`Bad fault setting: ${message}`);
+}
+
+function isCount(value: unknown): value is number {
+	return Number.isInteger(value) && (value as number) >= 0;
+}
+
+function validate(patch: FaultPatch): void {
+	const known = Object.keys(defaults());
+	for (const key of Object.keys(patch)) check(known.includes(key), `unknown fault "${key}"`);
+	const { rateLimit, status429, status5xx, reset, delayMs, storage, createDuringListing } = patch;
+	if (rateLimit != null) check(rateLimit === 'on' || rateLimit === 'off', 'rateLimit is on or off');
+	if (status429) {
+		check(isCount(status429.count), 'status429.count');
+		const after = status429.retryAfterSeconds;
+		check(after === undefined || isCount(after), 'status429.retryAfterSeconds');
+	}
+	if (status5xx) {
+		check(isCount(status5xx.count), 'status5xx.count');
+		check([500, 502, 503, 504].includes(status5xx.status), 'status5xx.status is 500/502/503/504');
+	}
+	if (reset) check(isCount(reset.count), 'reset.count');
+	if (delayMs != null) check(typeof delayMs === 'number' && delayMs >= 0, 'delayMs');
+	if (storage) {
+		check(storage.truncateAt === undefined || isCount(storage.truncateAt), 'storage.truncateAt');
+		const mode = storage.truncateMode;
+		check(mode === undefined || mode === 'end' || mode === 'destroy', 'storage.truncateMode');
+		const only = storage.onlyDirection;
+		check(only === undefined || only === 'in' || only === 'out', 'storage.onlyDirection');
+		check(storage.count === undefined || isCount(storage.count), 'storage.count');
+	}
+	if (createDuringListing) {
+		check(isCount(createDuringListing.count), 'createDuringListing.count');
+		const nth = createDuringListing.everyNthListRequest;
+		check(Number.isInteger(nth) && nth >= 1, 'createDuringListing.everyNthListRequest');
+	}
+}
+
+export class Faults implements FaultControl {
+	private settings = defaults();
+	private listRequests = 0;
+
+	set(patch: FaultPatch): void {
+		validate(patch);
+		const next = { ...this.settings } as Record<string, unknown>;
+		for (const [key, value] of Object.entries(patch)) {
+			if (value === undefined) continue;
+			const fallback = (defaults() as unknown as Record<string, unknown>)[key];
+			next[key] = value === null ? fallback : structuredClone(value);
+		}
+		this.settings = next as unknown as FaultSettings;
+		if (patch.createDuringListing !== undefined) this.listRequests = 0;
+	}
+
+	reset(): void {
+		this.settings = defaults();
+		this.listRequests = 0;
+	}
+
+	get(): FaultSettings {
+		return structuredClone(this.settings);
+	}
+
+	/** The first counted API fault that applies to this request, used up. */
+	takeApiFault():
+		| { kind: 'reset' }
+		| { kind: 'status'; status: number; retryAfter?: number }
+		| null {
+		const { reset, status5xx, status429 } = this.settings;
+		if (reset && reset.count > 0) {
+			this.settings.reset = reset.count > 1 ? { count: reset.count - 1 } : null;
+			return { kind: 'reset' };
+		}
+		if (status5xx && status5xx.count > 0) {
+			this.settings.status5xx =
+				status5xx.count > 1 ? { ...status5xx, count: status5xx.count - 1 } : null;
+			return { kind: 'status', status: status5xx.status };
+		}
+		if (status429 && status429.count > 0) {
+			this.settings.status429 =
+				status429.count > 1 ? { ...status429, count: status429.count - 1 } : null;
+			return { kind: 'status', status: 429, retryAfter: status429.retryAfterSeconds ?? 1 };
+		}
+		return null;
+	}
+
+	/** The storage fault for this response, used up. */
+	takeStorageFault(): StorageFault | null {
+		const storage = this.settings.storage;
+		if (!storage) return null;
+		if (storage.count !== undefined) {
+			if (storage.count <= 0) return null;
+			this.settings.storage = storage.count > 1 ? { ...storage, count: storage.count - 1 } : null;
+		}
+		return storage;
+	}
+
+	/** How many recordings to create before answering this list request. */
+	takeListCreations(): number {
+		const fault = this.settings.createDuringListing;
+		if (!fault) return 0;
+		this.listRequests++;
+		return this.listRequests % fault.everyNthListRequest === 0 ? fault.count : 0;
+	}
+
+	get rateLimitOn(): boolean {
+		return this.settings.rateLimit === 'on';
+	}
+
+	get delayMs(): number {
+		return this.settings.delayMs;
+	}
+}
