@@ -47,6 +47,8 @@ export class VoipbinApi implements ICredentialType {
 			],
 			default: 'accessKey',
 		},
+		// The lint's list of secret-looking names lacks "accessKey"; this field is the secret.
+		// eslint-disable-next-line @n8n/community-nodes/credential-unnecessary-password
 		{
 			displayName: 'Access Key',
 			name: 'accessKey',
@@ -78,7 +80,7 @@ export class VoipbinApi implements ICredentialType {
 			displayName: 'Token',
 			name: 'token',
 			type: 'hidden',
-			typeOptions: { expirable: true },
+			typeOptions: { expirable: true, password: true },
 			default: '',
 		},
 	];

@@ -107,7 +107,7 @@ export function parseRetryAfter(value: string | undefined, nowMs = Date.now()): 
 }
 
 const SECRET_PATTERNS: RegExp[] = [
-	/((?:accesskey|access_key|token)=)[^&\s"'<>]+/gi,
+	/((?:accesskey|access_key|token|signature)=)[^&\s"'<>]+/gi,
 	/(bearer\s+)[A-Za-z0-9\-._~+/]+=*/gi,
 ];
 
