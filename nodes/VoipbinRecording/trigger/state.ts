@@ -1,0 +1,156 @@
+import type { IDataObject } from 'n8n-workflow';
+
+/**
+ * What the Recording Trigger remembers between polls, and its bounds.
+ *
+ * Why falling back to any earlier saved state can only re-find recordings, never re-emit one
+ * whose emission was saved with its state (n8n may resume from the state of the last emitting
+ * poll after a restart, and a failed poll saves nothing):
+ * 1. A state only ever suppresses an event in two ways: the cursor passes a recording (it is no
+ *    longer new), or a pending entry's status is updated or the entry removed (that transition is
+ *    no longer due). `decide` does either only for a recording whose events for that step are in
+ *    the same result, or that has no event to give (filtered out, or a kind not selected).
+ * 2. Every later state derives from an earlier one by `decide`, and `decide` never lowers the
+ *    cursor and never adds a pending entry for a recording at or below the cursor, so once a
+ *    recording's ended event is recorded in a saved state, every state derived from it agrees.
+ * 3. Falling back therefore loses only changes made by polls whose state was not saved. Such a
+ *    poll emitted nothing (classic mode saves with every emission; durable mode commits state with
+ *    its execution), so what it recorded was event-free and is merely looked at again.
+ */
+
+/** Version of the layout below; anything else is treated as no state (a first run). */
+export const STATE_VERSION = 1;
+
+/** Where the state lives in the node's static data: one key, so one assignment writes it. */
+export const STATE_KEY = 'recordingTrigger';
+
+/** The API's largest page (`page_size` is capped at 100 by the server). */
+export const PAGE_SIZE = 100;
+
+/**
+ * Ids kept at exactly the cursor's microsecond. The server's keyset token cannot step inside one
+ * timestamp, so a listing shows at most one page (100) of recordings sharing a `tm_create`; ids
+ * not listed when the listing passes the cursor are deleted and pruned. So the list never needs
+ * more than 100, and keeping 100 cannot let a listed recording look new twice.
+ */
+export const MAX_CURSOR_IDS = PAGE_SIZE;
+
+/**
+ * Recordings tracked while in progress. When more are in progress the cursor stops before the
+ * first one that does not fit, so it and newer ones are found again by a later poll: the bound
+ * delays, never drops. 128 keeps the worst-case state (with 100 cursor ids) under 16 KB.
+ */
+export const MAX_PENDING = 128;
+
+/**
+ * Ranks above this are stored as this. A rank only steers the choice between paging and single
+ * GETs; beyond MAX_PENDING + 1 pages the GETs always win (at most MAX_PENDING requests), so the
+ * cap cannot change a choice, let alone correctness.
+ */
+export const MAX_RANK = PAGE_SIZE * (MAX_PENDING + 1);
+
+/**
+ * VoIPBIN ids are UUIDs (36 characters; `GET /recordings/{id}` rejects anything else), which the
+ * size bound relies on. A listed recording with a longer id cannot exist; decide skips one with a
+ * warning rather than break the bound.
+ */
+export const MAX_ID_LENGTH = 36;
+
+/**
+ * Longest stored status. The server has four statuses (at most 10 characters); an unknown one is
+ * treated as in progress and stored clipped, and compared clipped, so the bound holds for any.
+ */
+export const MAX_STATUS_LENGTH = 16;
+
+/** Hard ceiling for the stored state, well under what n8n keeps cheaply in static data. */
+export const MAX_STATE_BYTES = 16 * 1024;
+
+/**
+ * One recording seen in progress (`initiating`, `recording`, `stopping` or an unknown status).
+ * A tuple rather than an object: it keeps 128 entries well within the size bound.
+ */
+export type PendingRecording = [
+	/** Recording id (a UUID). */
+	id: string,
+	/** Its `tm_create` in microseconds since the epoch: where it sits in the listing. */
+	createdMicros: number,
+	/** The status last observed (clipped to MAX_STATUS_LENGTH). */
+	status: string,
+	/**
+	 * Estimated number of already-processed recordings listed above it (its 0-based position if no
+	 * new recording had arrived). Refreshed whenever a listing passes it; a poll adds the new
+	 * recordings it processes. Steers paging versus single GETs only.
+	 */
+	rank: number,
+];
+
+export interface TriggerState {
+	/** Layout version, STATE_VERSION. */
+	version: number;
+	/**
+	 * Newest `tm_create` (µs since the epoch) up to which every recording has been processed.
+	 * `-1` before anything was seen on an empty account (any real time is newer).
+	 */
+	cursorMicros: number;
+	/** Ids of recordings with `tm_create` exactly `cursorMicros` that are processed (≤ 100). */
+	cursorIds: string[];
+	/**
+	 * Recordings created at or before this time (µs) existed before the trigger was activated with
+	 * "emit nothing": when first seen they are tracked but not announced. `null` once the cursor
+	 * has passed it, or when the first run looked back.
+	 */
+	quietThroughMicros: number | null;
+	/** Recordings last seen in progress, whose next statuses are still due (≤ MAX_PENDING). */
+	pending: PendingRecording[];
+}
+
+/**
+ * The stored state, or `null` when there is none, or it is from an unknown version or corrupt:
+ * then the trigger starts over as on first activation.
+ */
+export function readState(staticData: IDataObject): TriggerState | null {
+	const raw = staticData[STATE_KEY] as Partial<TriggerState> | undefined;
+	if (!raw || typeof raw !== 'object' || raw.version !== STATE_VERSION) return null;
+	const { cursorMicros, cursorIds, quietThroughMicros, pending } = raw;
+	if (!isMicros(cursorMicros) && cursorMicros !== -1) return null;
+	if (quietThroughMicros !== null && !isMicros(quietThroughMicros)) return null;
+	if (!Array.isArray(cursorIds) || cursorIds.length > MAX_CURSOR_IDS) return null;
+	if (!cursorIds.every(isId)) return null;
+	if (!Array.isArray(pending) || pending.length > MAX_PENDING) return null;
+	if (!pending.every(isPending)) return null;
+	return {
+		version: STATE_VERSION,
+		cursorMicros,
+		cursorIds: [...cursorIds],
+		quietThroughMicros,
+		pending: pending.map((entry) => [...entry]),
+	};
+}
+
+/** Stores the state with one assignment, as a copy the caller cannot alter afterwards. */
+export function writeState(staticData: IDataObject, state: TriggerState): void {
+	staticData[STATE_KEY] = JSON.parse(JSON.stringify(state)) as IDataObject;
+}
+
+function isMicros(value: unknown): value is number {
+	return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+function isId(value: unknown): value is string {
+	return typeof value === 'string' && value.length > 0 && value.length <= MAX_ID_LENGTH;
+}
+
+function isPending(value: unknown): value is PendingRecording {
+	if (!Array.isArray(value) || value.length !== 4) return false;
+	const [id, created, status, rank] = value as unknown[];
+	return (
+		isId(id) &&
+		isMicros(created) &&
+		typeof status === 'string' &&
+		status.length <= MAX_STATUS_LENGTH &&
+		typeof rank === 'number' &&
+		Number.isSafeInteger(rank) &&
+		rank >= 0 &&
+		rank <= MAX_RANK
+	);
+}

@@ -1,0 +1,202 @@
+import type { IDataObject } from 'n8n-workflow';
+
+import { normalizeRecording } from '../../../../nodes/VoipbinRecording/model/recording';
+import type { Recording, ReferenceType } from '../../../../nodes/VoipbinRecording/model/recording';
+import { formatVoipbinTime, parseVoipbinTime } from '../../../../nodes/VoipbinRecording/model/time';
+import { startScan } from '../../../../nodes/VoipbinRecording/trigger/decide';
+import type {
+	DecideResult,
+	TriggerOptions,
+} from '../../../../nodes/VoipbinRecording/trigger/decide';
+import { PAGE_SIZE, readState, writeState } from '../../../../nodes/VoipbinRecording/trigger/state';
+import type { TriggerState } from '../../../../nodes/VoipbinRecording/trigger/state';
+
+/**
+ * An in-memory VoIPBIN recording list that pages like the live server (FACTS.md, Pagination):
+ * newest first by tm_create, keyset pages of 100 holding only recordings strictly older than the
+ * token, deleted ones left out.
+ */
+export interface ServerRecording {
+	id: string;
+	createdMicros: number;
+	status: string;
+	referenceType: ReferenceType;
+	referenceId: string;
+	startMicros: number | null;
+	endMicros: number | null;
+	deleted: boolean;
+}
+
+export class FakeServer {
+	readonly recordings: ServerRecording[] = [];
+
+	/** Requests made (list pages and single GETs). */
+	requests = 0;
+
+	/** Runs before every request: lets a test change the world while a poll pages through. */
+	beforeRequest: (() => void) | null = null;
+
+	private nextId = 0;
+
+	create(
+		createdMicros: number,
+		status = 'initiating',
+		extra: Partial<ServerRecording> = {},
+	): ServerRecording {
+		const recording: ServerRecording = {
+			id: uuid(this.nextId++),
+			createdMicros,
+			status,
+			referenceType: 'call',
+			referenceId: uuid(1_000_000),
+			startMicros: status === 'initiating' ? null : createdMicros,
+			endMicros: status === 'ended' ? createdMicros + 60_000_000 : null,
+			deleted: false,
+			...extra,
+		};
+		this.recordings.push(recording);
+		return recording;
+	}
+
+	setStatus(recording: ServerRecording, status: string, atMicros: number): void {
+		recording.status = status;
+		if (status !== 'initiating' && recording.startMicros === null) recording.startMicros = atMicros;
+		if (status === 'ended') recording.endMicros = atMicros;
+	}
+
+	/** `GET /recordings?page_token=` with `before` the token's time (null: no token). */
+	listPage(before: number | null): Recording[] {
+		this.request();
+		return this.recordings
+			.filter((r) => !r.deleted && (before === null || r.createdMicros < before))
+			.sort((a, b) => b.createdMicros - a.createdMicros || (a.id < b.id ? 1 : -1))
+			.slice(0, PAGE_SIZE)
+			.map(toApi);
+	}
+
+	/** `GET /recordings/{id}`: 'gone' for a 404. */
+	get(id: string): Recording | 'gone' {
+		this.request();
+		const found = this.recordings.find((r) => r.id === id);
+		return found && !found.deleted ? toApi(found) : 'gone';
+	}
+
+	visible(): ServerRecording[] {
+		return this.recordings.filter((r) => !r.deleted);
+	}
+
+	private request(): void {
+		this.requests++;
+		this.beforeRequest?.();
+	}
+}
+
+export function uuid(n: number): string {
+	const hex = n.toString(16).padStart(12, '0');
+	return `00000000-0000-4000-8000-${hex}`;
+}
+
+function toApi(r: ServerRecording): Recording {
+	return normalizeRecording({
+		id: r.id,
+		reference_type: r.referenceType,
+		reference_id: r.referenceId,
+		status: r.status,
+		format: 'wav',
+		tm_create: formatVoipbinTime(r.createdMicros),
+		tm_start: r.startMicros === null ? '' : formatVoipbinTime(r.startMicros),
+		tm_end: r.endMicros === null ? '' : formatVoipbinTime(r.endMicros),
+	} as IDataObject);
+}
+
+/** The node's page iterator (transport/pagination.ts), over the fake server. */
+export function* listPages(
+	server: FakeServer,
+): Generator<{ recordings: Recording[]; isLast: boolean }> {
+	let before: number | null = null;
+	let boundary: { micros: number; ids: Set<string> } | undefined;
+	for (;;) {
+		const page = server.listPage(before);
+		const isLast = page.length < PAGE_SIZE;
+		const fresh = page.filter(
+			(r) => !(boundary && boundary.ids.has(r.id) && micros(r) === boundary.micros),
+		);
+		yield { recordings: fresh, isLast };
+		if (isLast) return;
+		const last = fresh[fresh.length - 1];
+		if (last) {
+			const lastMicros = micros(last);
+			const ids = boundary?.micros === lastMicros ? boundary.ids : new Set<string>();
+			for (const r of fresh) if (micros(r) === lastMicros) ids.add(r.id);
+			boundary = { micros: lastMicros, ids };
+			before = lastMicros + 1;
+		} else if (boundary) {
+			before = boundary.micros;
+			boundary = undefined;
+		} else {
+			return;
+		}
+	}
+}
+
+function micros(r: Recording): number {
+	return parseVoipbinTime(r.tm_create) as number;
+}
+
+export interface PollOutcome extends DecideResult {
+	requests: number;
+}
+
+/**
+ * One poll wired as the node wires it, the state passing through static data. `failGets` makes
+ * single GETs fail (not reported), like a network error the node swallows per recording.
+ */
+export function runPoll(
+	server: FakeServer,
+	state: TriggerState | null,
+	options: TriggerOptions,
+	nowMicros: number,
+	maxEvents = Infinity,
+	failGets = false,
+): PollOutcome {
+	const before = server.requests;
+	const staticData: IDataObject = {};
+	if (state) writeState(staticData, state);
+	const scan = startScan(readState(staticData), options, nowMicros);
+	for (const page of listPages(server)) {
+		if (!scan.addListedPage(page.recordings, page.isLast)) break;
+	}
+	for (const id of scan.pendingChecks()) {
+		const result = server.get(id);
+		if (!failGets) scan.fetched(id, result);
+	}
+	const result = scan.decide({ maxEvents });
+	const stored: IDataObject = {};
+	writeState(stored, result.state);
+	expect(readState(stored)).toEqual(result.state);
+	return { ...result, requests: server.requests - before };
+}
+
+/** Deterministic pseudo-random numbers (mulberry32). */
+export function seeded(seed: number): () => number {
+	let a = seed >>> 0;
+	return () => {
+		a = (a + 0x6d2b79f5) >>> 0;
+		let t = a;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+}
+
+export const ENDED_ONLY: TriggerOptions = {
+	events: ['ended'],
+	firstRun: { mode: 'nothing' },
+	filters: {},
+};
+
+export const ALL_EVENTS: TriggerOptions = {
+	events: ['ended', 'started', 'statusChange'],
+	firstRun: { mode: 'nothing' },
+	filters: {},
+};
