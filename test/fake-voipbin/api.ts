@@ -87,34 +87,36 @@ export class Api {
 	async handle(ex: Exchange): Promise<void> {
 		const path = ex.url.pathname;
 		if (path === '/stub/transcribe' && ex.req.method === 'POST') return this.transcribe(ex);
+		const isLogin = path === '/auth/login' && ex.req.method === 'POST';
+		let match: RegExpExecArray | null = null;
+		const route = this.routes.find(
+			(candidate) => candidate.method === ex.req.method && (match = candidate.pattern.exec(path)),
+		);
+		ex.entry.route = isLogin ? 'POST /auth/login' : (route?.name ?? '-');
 		if (path.startsWith('/v1.0/') || path.startsWith('/auth/')) {
 			if (this.faults.delayMs > 0) await sleep(this.faults.delayMs);
 			if (this.injectFault(ex)) return;
 		}
-		if (path === '/auth/login' && ex.req.method === 'POST') return this.login(ex);
-		for (const route of this.routes) {
-			const match = route.pattern.exec(path);
-			if (!match || route.method !== ex.req.method) continue;
-			ex.entry.route = route.name;
-			try {
-				const account = this.authenticate(ex);
-				if (!this.allowRequest(ex, account)) return;
-				if (account.permission === 'none') {
-					throw new HttpError(
-						403,
-						'PERMISSION_DENIED',
-						'The user has no permission for this resource.',
-					);
-				}
-				await route.handler(ex, match.slice(1), account);
-			} catch (error) {
-				if (error instanceof HttpError) return ex.error(error.status, error.reason, error.message);
-				if (error instanceof BadJson) return ex.error(400, 'INVALID_JSON_BODY', error.message);
-				throw error;
-			}
-			return;
+		if (isLogin) return this.login(ex);
+		if (!route || !match) {
+			return ex.error(404, 'ROUTE_NOT_FOUND', `No route for ${ex.req.method} ${path}.`);
 		}
-		ex.error(404, 'ROUTE_NOT_FOUND', `No route for ${ex.req.method} ${path}.`);
+		try {
+			const account = this.authenticate(ex);
+			if (!this.allowRequest(ex, account)) return;
+			if (account.permission === 'none') {
+				throw new HttpError(
+					403,
+					'PERMISSION_DENIED',
+					'The user has no permission for this resource.',
+				);
+			}
+			await route.handler(ex, (match as RegExpExecArray).slice(1), account);
+		} catch (error) {
+			if (error instanceof HttpError) return ex.error(error.status, error.reason, error.message);
+			if (error instanceof BadJson) return ex.error(400, 'INVALID_JSON_BODY', error.message);
+			throw error;
+		}
 	}
 
 	/** Counted faults from the fault control: a dropped socket, a 5xx or a 429. */
@@ -234,7 +236,6 @@ export class Api {
 
 	/** Wrong username, password or body: a bare 400, as the real server answers. */
 	private async login(ex: Exchange): Promise<void> {
-		ex.entry.route = 'POST /auth/login';
 		let body: Record<string, unknown> = {};
 		try {
 			body = await readJsonObject(ex.req);

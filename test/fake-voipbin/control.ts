@@ -16,7 +16,7 @@ export async function handleControl(ex: Exchange, fake: FakeVoipbin): Promise<vo
 	const path = ex.url.pathname.replace(/^\/_fake/, '');
 	try {
 		const body = method === 'POST' ? await readJsonObject(ex.req) : {};
-		const recordingMatch = /^\/recordings\/([^/]+)(\/status)?$/.exec(path);
+		const recordingMatch = /^\/recordings\/(?!seed$)([^/]+)(\/status)?$/.exec(path);
 		const key = `${method} ${recordingMatch ? `/recordings/{id}${recordingMatch[2] ?? ''}` : path}`;
 		switch (key) {
 			case 'POST /accounts':

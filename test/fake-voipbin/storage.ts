@@ -4,7 +4,7 @@
  * signature and expiry and streams the ZIP, never holding a recording in memory.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
 
 import { wavFileChunks } from './audio';
 import type { FakeClock } from './clock';
@@ -32,6 +32,19 @@ function parseGoogDate(text: string): number | null {
 	if (!match) return null;
 	const [, y, mo, d, h, mi, s] = match.map(Number);
 	return Date.UTC(y, mo - 1, d, h, mi, s);
+}
+
+/** Waits until the client takes more data, or goes away. */
+function drainOrClose(res: ServerResponse): Promise<void> {
+	return new Promise((resolve) => {
+		const done = () => {
+			res.off('drain', done);
+			res.off('close', done);
+			resolve();
+		};
+		res.on('drain', done);
+		res.on('close', done);
+	});
 }
 
 function xmlError(code: string, message: string, details?: string): string {
@@ -176,7 +189,7 @@ export class Storage {
 				if (res.destroyed) return;
 				const piece = chunk.length > budget ? chunk.subarray(0, budget) : chunk;
 				budget -= piece.length;
-				if (!res.write(piece)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+				if (!res.write(piece)) await drainOrClose(res);
 				if (budget <= 0) {
 					ex.entry.note = 'TRUNCATED';
 					if (fault?.truncateMode === 'destroy') return void res.destroy();

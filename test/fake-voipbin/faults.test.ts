@@ -1,0 +1,112 @@
+import { readZip, setup, type Setup } from './testing';
+
+describe('fake VoIPBIN faults', () => {
+	let s: Setup;
+	beforeEach(async () => {
+		s = await setup();
+	});
+	afterEach(() => s.fake.close());
+
+	const list = () => s.get('/v1.0/recordings', { query: { page_size: '1' } });
+
+	it('rate-limits each customer at a burst of 33 with Retry-After, unless switched off', async () => {
+		const responses = await Promise.all(Array.from({ length: 45 }, () => list()));
+		const limited = responses.filter((response) => response.status === 429);
+		expect(45 - limited.length).toBeGreaterThanOrEqual(33);
+		expect(45 - limited.length).toBeLessThanOrEqual(36);
+		const body = (await limited[0].json()) as { error: Record<string, unknown> };
+		expect(body.error).toMatchObject({
+			status: 'RESOURCE_EXHAUSTED',
+			reason: 'RATE_LIMIT_EXCEEDED',
+			details: [{ limited_by: 'customer' }],
+		});
+		expect(limited[0].headers.get('retry-after')).toBe('1');
+		// Another customer has its own bucket.
+		const other = s.fake.createAccount();
+		const theirs = await fetch(`${s.fake.baseUrl}/v1.0/recordings?accesskey=${other.accessKey}`);
+		expect(theirs.status).toBe(200);
+		s.fake.faults.set({ rateLimit: 'off' });
+		const free = await Promise.all(Array.from({ length: 50 }, () => list()));
+		expect(free.every((response) => response.status === 200)).toBe(true);
+	});
+
+	it('answers the next N API requests with 429 or a 5xx', async () => {
+		s.fake.faults.set({ status429: { count: 2, retryAfterSeconds: 7 } });
+		const first = await list();
+		expect(first.status).toBe(429);
+		expect(first.headers.get('retry-after')).toBe('7');
+		expect(s.fake.faults.get().status429).toEqual({ count: 1, retryAfterSeconds: 7 });
+		expect((await list()).status).toBe(429);
+		expect((await list()).status).toBe(200);
+
+		s.fake.faults.set({ status5xx: { count: 1, status: 500 } });
+		const internal = await list();
+		expect(internal.status).toBe(500);
+		expect(((await internal.json()) as { error: { status: string } }).error.status).toBe(
+			'INTERNAL',
+		);
+		s.fake.faults.set({ status5xx: { count: 1, status: 503 } });
+		expect(((await (await list()).json()) as { error: { status: string } }).error.status).toBe(
+			'UNAVAILABLE',
+		);
+		// A gateway error comes from the load balancer, not the API: HTML.
+		s.fake.faults.set({ status5xx: { count: 1, status: 502 } });
+		const gateway = await list();
+		expect(gateway.status).toBe(502);
+		expect(gateway.headers.get('content-type')).toContain('text/html');
+		expect((await list()).status).toBe(200);
+	});
+
+	it('drops the connection of the next N API requests', async () => {
+		s.fake.faults.set({ reset: { count: 1 } });
+		await expect(list()).rejects.toThrow();
+		expect((await list()).status).toBe(200);
+		expect(s.fake.requests.map((entry) => entry.status)).toEqual([0, 200]);
+		expect(s.fake.requests[0].note).toBe('FAULT_RESET');
+	});
+
+	it('slows responses down', async () => {
+		s.fake.faults.set({ delayMs: 150 });
+		const started = Date.now();
+		expect((await list()).status).toBe(200);
+		expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+	});
+
+	it('breaks storage responses as asked, for `count` responses', async () => {
+		const recording = s.fake.createRecording(s.account.customerId, { durationSeconds: 2 });
+		const redirect = await s.get(`/v1.0/recordingfiles/${recording.id}`);
+		const url = redirect.headers.get('location') as string;
+		const bytes = async () => Buffer.from(await (await fetch(url)).arrayBuffer());
+		const full = await bytes();
+
+		s.fake.faults.set({ storage: { truncateAt: 1000, count: 1 } });
+		const truncated = await bytes();
+		expect(truncated).toEqual(full.subarray(0, 1000));
+		expect(await bytes()).toEqual(full);
+
+		s.fake.faults.set({ storage: { truncateAt: 1000, truncateMode: 'destroy', count: 1 } });
+		await expect(fetch(url).then((response) => response.arrayBuffer())).rejects.toThrow();
+
+		s.fake.faults.set({ storage: { onlyDirection: 'in', count: 1 } });
+		expect(readZip(await bytes()).map((entry) => entry.name)).toEqual([
+			expect.stringMatching(/_in\.wav$/),
+		]);
+
+		s.fake.faults.set({ storage: { corruptWavHeader: true, count: 1 } });
+		const [corrupt] = readZip(await bytes());
+		expect(corrupt.data.readUInt32LE(40)).toBe(corrupt.data.length - 44 + 2 * 8000);
+
+		s.fake.faults.set({ storage: { emptyZip: true } });
+		expect(await bytes()).toHaveLength(22);
+		expect(await bytes()).toHaveLength(22);
+		s.fake.faults.reset();
+		expect(await bytes()).toEqual(full);
+	});
+
+	it('refuses unknown or malformed fault settings', () => {
+		expect(() => s.fake.faults.set({ status5xx: { count: 1, status: 418 as 500 } })).toThrow(
+			/status5xx/,
+		);
+		expect(() => s.fake.faults.set({ nonsense: 1 } as never)).toThrow(/unknown fault/);
+	});
+});
