@@ -17,6 +17,8 @@ export interface VoipbinFailure {
 	retryAfterMs?: number;
 	/** Socket-level code such as `ECONNRESET` or `ETIMEDOUT` when no response came. */
 	networkCode?: string;
+	/** What went wrong before any request was sent (e.g. the credential's login), if that is all we know. */
+	clientMessage?: string;
 }
 
 interface HttpErrorLike {
@@ -66,6 +68,7 @@ export function readFailure(error: unknown): VoipbinFailure {
 		const code = chain.map((e) => e.code).find((c) => c && NETWORK_CODES.includes(c));
 		if (code) failure.networkCode = code;
 		else if (chain.some((e) => /timeout/i.test(e.message ?? ''))) failure.networkCode = 'ETIMEDOUT';
+		else if (!httpCode && chain[0]?.message) failure.clientMessage = chain[0].message;
 	}
 	return failure;
 }
@@ -166,6 +169,13 @@ function describeFailure(
 	subject: string,
 ): { message: string; hint: string; cause?: Failure } {
 	const { httpCode, reason } = failure;
+	if (httpCode === undefined && failure.clientMessage) {
+		return {
+			message: failure.clientMessage,
+			hint: 'Check the VoIPBIN API credential.',
+			cause: /login/i.test(failure.clientMessage) ? { cause: 'credential-invalid' } : undefined,
+		};
+	}
 	if (httpCode === undefined) {
 		// The code goes in the hint: n8n replaces a message that contains one with generic text.
 		return {

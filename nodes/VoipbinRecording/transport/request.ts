@@ -48,6 +48,8 @@ export const RETRY = {
 };
 
 const RETRYABLE_STATUS_FOR_READS = [502, 503, 504];
+/** Socket errors that mean a wrong base URL rather than a passing fault: not worth waiting for. */
+const CONFIGURATION_ERRORS = ['ENOTFOUND', 'ECONNREFUSED'];
 
 /** Whether a failed attempt may be sent again, and after how long. */
 export function retryDelayMs(
@@ -61,7 +63,7 @@ export function retryDelayMs(
 	if (method !== 'GET') return undefined;
 	const transient =
 		failure.httpCode === undefined
-			? failure.networkCode !== undefined && failure.networkCode !== 'ENOTFOUND'
+			? failure.networkCode !== undefined && !CONFIGURATION_ERRORS.includes(failure.networkCode)
 			: RETRYABLE_STATUS_FOR_READS.includes(failure.httpCode);
 	if (!transient) return undefined;
 	return Math.min(RETRY.maxDelayMs, RETRY.baseDelayMs * 2 ** (attempt - 1));

@@ -166,5 +166,6 @@ describe('retryDelayMs', () => {
 			expect(retryDelayMs({ httpCode }, 'GET', 1)).toBeUndefined();
 		}
 		expect(retryDelayMs({ networkCode: 'ENOTFOUND' }, 'GET', 1)).toBeUndefined();
+		expect(retryDelayMs({ networkCode: 'ECONNREFUSED' }, 'GET', 1)).toBeUndefined();
 	});
 });

@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// The project's test command (`npm test`): the jest suites (units, the fake VoIPBIN, the nodes in
+// n8n-core's real contexts, the trigger soak), then the end-to-end run in a real n8n.
+// Ends with one line "tests: N passed, M failed" and exits non-zero when anything failed.
+//   npm test                 everything
+//   npm test -- --skip-e2e   jest only (quick, no n8n install)
+//   npm test -- --e2e-only   the real-n8n run only
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const skipE2e = args.includes('--skip-e2e');
+const e2eOnly = args.includes('--e2e-only');
+const jestArgs = args.filter((a) => !a.startsWith('--skip-e2e') && !a.startsWith('--e2e-only'));
+
+let passed = 0;
+let failed = 0;
+
+if (!e2eOnly) {
+	const report = join(mkdtempSync(join(tmpdir(), 'voipbin-jest-')), 'report.json');
+	const jest = spawnSync(
+		process.execPath,
+		[join(root, 'node_modules/jest/bin/jest.js'), '--ci', '--json', `--outputFile=${report}`, ...jestArgs],
+		{ cwd: root, stdio: 'inherit' },
+	);
+	if (existsSync(report)) {
+		const result = JSON.parse(readFileSync(report, 'utf8'));
+		passed += result.numPassedTests;
+		failed += result.numFailedTests + result.numRuntimeErrorTestSuites;
+		console.log(`jest: ${result.numPassedTests} passed, ${result.numFailedTests} failed`);
+	}
+	if (jest.status !== 0 && failed === 0) failed = 1; // jest itself broke
+}
+
+if (!skipE2e) {
+	const e2e = spawnSync(process.execPath, [join(root, 'test/e2e/run.mjs')], {
+		cwd: root,
+		stdio: ['ignore', 'pipe', 'inherit'],
+		encoding: 'utf8',
+	});
+	process.stdout.write(e2e.stdout ?? '');
+	const summary = /e2e: (\d+) passed, (\d+) failed/.exec(e2e.stdout ?? '');
+	if (summary) {
+		passed += Number(summary[1]);
+		failed += Number(summary[2]);
+	}
+	if (e2e.status !== 0 && (!summary || Number(summary[2]) === 0)) failed += 1;
+}
+
+console.log(`tests: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 && passed > 0 ? 0 : 1);

@@ -1,0 +1,179 @@
+/**
+ * The transport through n8n's real HTTP helpers and ExecuteContext, against the fake VoIPBIN.
+ * The `get` operation is the thinnest caller of voipbinApiRequest, so it drives these tests.
+ */
+import { VoipbinRecording } from '../../../../nodes/VoipbinRecording/VoipbinRecording.node';
+import { RETRY } from '../../../../nodes/VoipbinRecording/transport/request';
+import { startFakeVoipbin } from '../../../fake-voipbin';
+import type { FakeAccount, FakeVoipbin } from '../../../fake-voipbin';
+import { accessKeyCredential, passwordCredential, runNode } from '../../../helpers/n8n';
+
+const node = new VoipbinRecording();
+let fake: FakeVoipbin;
+let account: FakeAccount;
+let recordingId: string;
+
+beforeAll(async () => {
+	fake = await startFakeVoipbin();
+	account = fake.createAccount({ accessKey: 'key-0123456789', username: 'ana', password: 'pw-secret-1' });
+	recordingId = fake.createRecording(account.customerId).id;
+});
+afterAll(async () => await fake.close());
+beforeEach(() => {
+	fake.faults.reset();
+	fake.resetRequests();
+});
+
+const getRecording = async (credential = accessKeyCredential(fake.baseUrl, account.accessKey)) =>
+	await runNode(node, { operation: 'get', recordingId }, { credential });
+
+describe('authentication', () => {
+	it('sends the access key as the accesskey query parameter and nowhere else', async () => {
+		const [[item]] = await getRecording();
+		expect(item.json.id).toBe(recordingId);
+		const [request] = fake.requests;
+		expect(request.query.accesskey).toBe('***');
+		expect(request.headers.authorization).toBeUndefined();
+	});
+
+	it('logs in with username and password once, then reuses the token', async () => {
+		const credential = passwordCredential(fake.baseUrl, 'ana', 'pw-secret-1');
+		await getRecording(credential);
+		await getRecording(credential);
+		expect(credential.logins).toBe(1);
+		expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+			'POST /auth/login',
+			`GET /v1.0/recordings/${recordingId}`,
+			`GET /v1.0/recordings/${recordingId}`,
+		]);
+		expect(fake.requests[1].headers.authorization).toBe('Bearer ***');
+		expect(fake.requests[1].query.accesskey).toBeUndefined();
+	});
+
+	it('renews an expired token once, on the 401', async () => {
+		const credential = passwordCredential(fake.baseUrl, 'ana', 'pw-secret-1');
+		await getRecording(credential);
+		fake.clock.advance(8 * 24 * 3600 * 1000); // tokens live 7 days
+		const [[item]] = await getRecording(credential);
+		expect(item.json.id).toBe(recordingId);
+		expect(credential.logins).toBe(2);
+	});
+
+	it('says "wrong username or password" for a failed login', async () => {
+		await expect(getRecording(passwordCredential(fake.baseUrl, 'ana', 'nope'))).rejects.toThrow(
+			/wrong username or password/,
+		);
+	});
+
+	it.each([
+		['a wrong key', () => accessKeyCredential(fake.baseUrl, 'wrong-key-999'), /rejected the credentials/],
+		[
+			'a key without permission',
+			() => accessKeyCredential(fake.baseUrl, fake.createAccount({ permission: 'none' }).accessKey),
+			/Permission denied/,
+		],
+		['an unreachable server', () => accessKeyCredential('http://127.0.0.1:1', 'k'), /Could not reach/],
+	])('explains %s', async (_, credential, message) => {
+		await expect(getRecording(credential())).rejects.toThrow(message);
+	});
+});
+
+describe('retries', () => {
+	it('waits for Retry-After on 429 and then succeeds', async () => {
+		fake.faults.set({ status429: { count: 2, retryAfterSeconds: 1 } });
+		const started = Date.now();
+		const [[item]] = await getRecording();
+		expect(item.json.id).toBe(recordingId);
+		expect(fake.requests).toHaveLength(3);
+		expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
+	});
+
+	it.each([502, 503, 504] as const)('retries a GET after %i', async (status) => {
+		fake.faults.set({ status5xx: { count: 2, status } });
+		const [[item]] = await getRecording();
+		expect(item.json.id).toBe(recordingId);
+		expect(fake.requests).toHaveLength(3);
+	});
+
+	it('retries a GET after a connection reset', async () => {
+		fake.faults.set({ reset: { count: 1 } });
+		const [[item]] = await getRecording();
+		expect(item.json.id).toBe(recordingId);
+	});
+
+	it('does not retry a 500, which waiting does not fix', async () => {
+		fake.faults.set({ status5xx: { count: 1, status: 500 } });
+		await expect(getRecording()).rejects.toThrow(/server error \(500\)/);
+		expect(fake.requests).toHaveLength(1);
+	});
+
+	it('does not repeat a POST after a 503: it may have been done', async () => {
+		const call = fake.addCall(account.customerId);
+		fake.faults.set({ status5xx: { count: 1, status: 503 } });
+		await expect(
+			runNode(
+				node,
+				{ operation: 'start', target: 'call', callId: call.id },
+				{ credential: accessKeyCredential(fake.baseUrl, account.accessKey) },
+			),
+		).rejects.toThrow(/server error \(503\)/);
+		expect(fake.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+	});
+
+	it('gives up after a bounded number of attempts', async () => {
+		fake.faults.set({ status429: { count: 100, retryAfterSeconds: 0 } });
+		await expect(getRecording()).rejects.toThrow(/rate limit/);
+		expect(fake.requests).toHaveLength(6);
+	});
+
+	it('does not wait longer than Retry-After allows within its budget', async () => {
+		fake.faults.set({ status429: { count: 1, retryAfterSeconds: 120 } });
+		await expect(getRecording()).rejects.toThrow(/rate limit/);
+		expect(fake.requests).toHaveLength(1);
+	});
+});
+
+describe('the access key never leaks', () => {
+	const key = 'key-0123456789';
+	// Backoff timing is tested above; here only the errors matter.
+	const { baseDelayMs } = RETRY;
+	beforeAll(() => (RETRY.baseDelayMs = 1));
+	afterAll(() => (RETRY.baseDelayMs = baseDelayMs));
+	const serialise = (error: unknown) => {
+		const e = error as Record<string, unknown> & Error;
+		return JSON.stringify({ ...e, message: e.message, stack: e.stack, description: e.description, cause: e.cause });
+	};
+
+	it.each([
+		['401', () => fake.faults.set({})],
+		['404', () => fake.deleteRecording(fake.createRecording(account.customerId).id)],
+		['429 exhausted', () => fake.faults.set({ status429: { count: 100, retryAfterSeconds: 120 } })],
+		['500', () => fake.faults.set({ status5xx: { count: 1, status: 500 } })],
+		['reset', () => fake.faults.set({ reset: { count: 100 } })],
+	])('in a %s error', async (name, arrange) => {
+		arrange();
+		const credential =
+			name === '401'
+				? accessKeyCredential(fake.baseUrl, `${key}-wrong`)
+				: accessKeyCredential(fake.baseUrl, key);
+		const id = name === '404' ? fake.requests.length && recordingId : recordingId;
+		const error = await runNode(node, { operation: 'get', recordingId: id }, { credential }).then(
+			() => undefined,
+			(e: unknown) => e,
+		);
+		expect(error).toBeDefined();
+		expect(serialise(error)).not.toContain(key);
+		expect(serialise(error)).not.toMatch(/accesskey=[^*]/);
+	}, 30_000);
+
+	it('in an error item under continue-on-fail', async () => {
+		fake.faults.set({ status5xx: { count: 1, status: 500 } });
+		const [[item]] = await runNode(
+			node,
+			{ operation: 'get', recordingId },
+			{ credential: accessKeyCredential(fake.baseUrl, key), continueOnFail: true },
+		);
+		expect(JSON.stringify(item)).not.toContain(key);
+		expect(item.json.error).toMatch(/server error/);
+	});
+});
