@@ -11,6 +11,7 @@ import { createClock, type FakeClock } from './clock';
 import { handleControl } from './control';
 import { Faults, type FaultControl } from './faults';
 import { Exchange, type RequestLogEntry } from './http';
+import { NIL_UUID } from './ids';
 import { Storage } from './storage';
 import {
 	type Account,
@@ -96,6 +97,13 @@ export interface FakeVoipbin {
 	seedRecordings(customerId: string, count: number, opts?: SeedOptions): FakeRecording[];
 	createRecording(customerId: string, opts?: CreateRecordingOptions): FakeRecording;
 	getRecording(recordingId: string): FakeRecording;
+	/** What `recording_start` does, without HTTP: a live recording that follows the clock. */
+	startRecording(
+		callOrConferenceId: string,
+		opts?: { durationSeconds?: number; onEndFlowId?: string },
+	): FakeRecording;
+	/** What `recording_stop` does, without HTTP. */
+	stopRecording(callOrConferenceId: string): void;
 	setStatus(recordingId: string, status: RecordingStatus): void;
 	deleteRecording(recordingId: string): void;
 	faults: FaultControl;
@@ -201,6 +209,18 @@ export async function startFakeVoipbin(options: FakeVoipbinOptions = {}): Promis
 			world.seedRecordings(customerId, count, opts).map(view),
 		createRecording: (customerId, opts) => view(world.createRecording(customerId, opts)),
 		getRecording: (id) => view(world.getRecording(id)),
+		startRecording: (targetId, opts = {}) =>
+			view(
+				world.startRecording(world.findTarget(targetId), {
+					durationSeconds: opts.durationSeconds ?? 0,
+					onEndFlowId: opts.onEndFlowId ?? NIL_UUID,
+				}),
+			),
+		stopRecording: (targetId) => {
+			const active = world.activeRecording(world.findTarget(targetId));
+			if (!active) throw new Error(`No recording is active on ${targetId}`);
+			world.stopRecording(active);
+		},
 		setStatus: (id, status) => world.setStatus(world.getRecording(id), status),
 		deleteRecording: (id) => world.deleteRecording(world.getRecording(id)),
 		faults,

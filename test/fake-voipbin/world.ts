@@ -204,6 +204,12 @@ export class World {
 		return conference;
 	}
 
+	findTarget(id: string): Call | Conference {
+		const target = this.calls.get(id) ?? this.conferences.get(id);
+		if (!target) throw new Error(`No fake call or conference ${id}`);
+		return target;
+	}
+
 	/** A recording as `recording_start` makes it: status follows the clock from now on. */
 	startRecording(
 		target: Call | Conference,
