@@ -23,8 +23,11 @@ export interface FaultSettings {
 	rateLimit: 'on' | 'off';
 	/** The next `count` API requests get 429 RATE_LIMIT_EXCEEDED. */
 	status429: { count: number; retryAfterSeconds?: number } | null;
-	/** The next `count` API requests fail with this status (502/504 as a load balancer's HTML). */
-	status5xx: { count: number; status: 500 | 502 | 503 | 504 } | null;
+	/**
+	 * The next `count` API requests fail with this status (502/504 as a load balancer's HTML),
+	 * after `after` requests have passed (default 0): a client fails halfway through its work.
+	 */
+	status5xx: { count: number; status: 500 | 502 | 503 | 504; after?: number } | null;
 	/** The socket of the next `count` API requests is destroyed without a response. */
 	reset: { count: number } | null;
 	/** Every API and storage response waits this long (real time) first. */
@@ -76,6 +79,7 @@ function validate(patch: FaultPatch): void {
 	if (status5xx) {
 		check(isCount(status5xx.count), 'status5xx.count');
 		check([500, 502, 503, 504].includes(status5xx.status), 'status5xx.status is 500/502/503/504');
+		check(status5xx.after === undefined || isCount(status5xx.after), 'status5xx.after');
 	}
 	if (reset) check(isCount(reset.count), 'reset.count');
 	if (delayMs != null) check(typeof delayMs === 'number' && delayMs >= 0, 'delayMs');
@@ -129,7 +133,9 @@ export class Faults implements FaultControl {
 			this.settings.reset = reset.count > 1 ? { count: reset.count - 1 } : null;
 			return { kind: 'reset' };
 		}
-		if (status5xx && status5xx.count > 0) {
+		if (status5xx?.after) {
+			this.settings.status5xx = { ...status5xx, after: status5xx.after - 1 };
+		} else if (status5xx && status5xx.count > 0) {
 			this.settings.status5xx =
 				status5xx.count > 1 ? { ...status5xx, count: status5xx.count - 1 } : null;
 			return { kind: 'status', status: status5xx.status };
