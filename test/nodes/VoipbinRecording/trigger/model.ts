@@ -2,7 +2,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { normalizeRecording } from '../../../../nodes/VoipbinRecording/model/recording';
 import type { Recording, ReferenceType } from '../../../../nodes/VoipbinRecording/model/recording';
-import { formatVoipbinTime, parseVoipbinTime } from '../../../../nodes/VoipbinRecording/model/time';
+import { formatVoipbinTime } from '../../../../nodes/VoipbinRecording/model/time';
 import { startScan } from '../../../../nodes/VoipbinRecording/trigger/decide';
 import type {
 	DecideResult,
@@ -38,6 +38,8 @@ export class FakeServer {
 
 	private nextId = 0;
 
+	private readonly byId = new Map<string, ServerRecording>();
+
 	create(
 		createdMicros: number,
 		status = 'initiating',
@@ -54,7 +56,11 @@ export class FakeServer {
 			deleted: false,
 			...extra,
 		};
-		this.recordings.push(recording);
+		// Kept in listing order, oldest first: by tm_create, then by id (ids grow with creation).
+		let at = this.recordings.length;
+		while (at > 0 && this.recordings[at - 1].createdMicros > createdMicros) at--;
+		this.recordings.splice(at, 0, recording);
+		this.byId.set(recording.id, recording);
 		return recording;
 	}
 
@@ -67,18 +73,30 @@ export class FakeServer {
 	/** `GET /recordings?page_token=` with `before` the token's time (null: no token). */
 	listPage(before: number | null): Recording[] {
 		this.request();
-		return this.recordings
-			.filter((r) => !r.deleted && (before === null || r.createdMicros < before))
-			.sort((a, b) => b.createdMicros - a.createdMicros || (a.id < b.id ? 1 : -1))
-			.slice(0, PAGE_SIZE)
-			.map(toApi);
+		let lo = 0;
+		let hi = this.recordings.length;
+		while (lo < hi) {
+			const mid = (lo + hi) >> 1;
+			if (before === null || this.recordings[mid].createdMicros < before) lo = mid + 1;
+			else hi = mid;
+		}
+		const page: Recording[] = [];
+		for (let i = lo - 1; i >= 0 && page.length < PAGE_SIZE; i--) {
+			if (!this.recordings[i].deleted) page.push(toApi(this.recordings[i]));
+		}
+		return page;
 	}
 
 	/** `GET /recordings/{id}`: 'gone' for a 404. */
 	get(id: string): Recording | 'gone' {
 		this.request();
-		const found = this.recordings.find((r) => r.id === id);
+		const found = this.byId.get(id);
 		return found && !found.deleted ? toApi(found) : 'gone';
+	}
+
+	/** A listed recording's tm_create, as the iterator parses it. */
+	createdMicros(id: string): number {
+		return (this.byId.get(id) as ServerRecording).createdMicros;
 	}
 
 	visible(): ServerRecording[] {
@@ -96,7 +114,19 @@ export function uuid(n: number): string {
 	return `00000000-0000-4000-8000-${hex}`;
 }
 
+/** Normalizing is the slow part of a big simulation: reuse it until the recording changes. */
+const apiCache = new WeakMap<ServerRecording, { key: string; recording: Recording }>();
+
 function toApi(r: ServerRecording): Recording {
+	const key = `${r.status}|${r.startMicros}|${r.endMicros}|${r.referenceType}|${r.referenceId}`;
+	const cached = apiCache.get(r);
+	if (cached?.key === key) return cached.recording;
+	const recording = normalize(r);
+	apiCache.set(r, { key, recording });
+	return recording;
+}
+
+function normalize(r: ServerRecording): Recording {
 	return normalizeRecording({
 		id: r.id,
 		reference_type: r.referenceType,
@@ -119,15 +149,16 @@ export function* listPages(
 		const page = server.listPage(before);
 		const isLast = page.length < PAGE_SIZE;
 		const fresh = page.filter(
-			(r) => !(boundary && boundary.ids.has(r.id) && micros(r) === boundary.micros),
+			(r) =>
+				!(boundary && boundary.ids.has(r.id) && server.createdMicros(r.id) === boundary.micros),
 		);
 		yield { recordings: fresh, isLast };
 		if (isLast) return;
 		const last = fresh[fresh.length - 1];
 		if (last) {
-			const lastMicros = micros(last);
+			const lastMicros = server.createdMicros(last.id);
 			const ids = boundary?.micros === lastMicros ? boundary.ids : new Set<string>();
-			for (const r of fresh) if (micros(r) === lastMicros) ids.add(r.id);
+			for (const r of fresh) if (server.createdMicros(r.id) === lastMicros) ids.add(r.id);
 			boundary = { micros: lastMicros, ids };
 			before = lastMicros + 1;
 		} else if (boundary) {
@@ -137,10 +168,6 @@ export function* listPages(
 			return;
 		}
 	}
-}
-
-function micros(r: Recording): number {
-	return parseVoipbinTime(r.tm_create) as number;
 }
 
 export interface PollOutcome extends DecideResult {
