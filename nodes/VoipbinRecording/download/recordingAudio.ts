@@ -24,7 +24,7 @@ const MAX_RETRY_MS = 30_000;
 /**
  * A call's two files register about half a second apart, so a ZIP with one direction is usually
  * a moment in time. When the user accepts a missing direction, it is accepted only after this
- * long, not at the first sight.
+ * long (or on the last attempt the max wait allows), not at the first sight.
  */
 const MISSING_DIRECTION_GRACE_MS = 20_000;
 
@@ -48,9 +48,9 @@ export async function downloadRecordingAudio(
 	let delay = FIRST_RETRY_MS;
 	for (let attempt = 1; ; attempt++) {
 		const elapsed = Date.now() - started;
+		const lastAttempt = elapsed + delay > options.maxWaitMs;
 		const acceptMissing =
-			options.allowMissingDirection &&
-			elapsed >= Math.min(MISSING_DIRECTION_GRACE_MS, options.maxWaitMs);
+			options.allowMissingDirection && (lastAttempt || elapsed >= MISSING_DIRECTION_GRACE_MS);
 		try {
 			const url = await requestRecordingFileUrl(ctx, recording.id, options.itemIndex);
 			const result = await extractAudio(storageIo(ctx, url), {
