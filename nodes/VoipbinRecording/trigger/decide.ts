@@ -19,7 +19,15 @@ import type { PendingRecording, TriggerState } from './state';
  * ones, so a cut (event cap, pending overflow) leaves a state that simply resumes at the cut.
  */
 
-/** `ended` = recordingEnded, `started` = recordingStarted, `statusChange` = anyStatusChange. */
+/**
+ * - `ended` (recordingEnded): the recording was observed `ended` (`stopping` is not ended).
+ * - `started` (recordingStarted): first observed in `recording`, `stopping` or `ended`, coming
+ *   from unseen or `initiating`. A recording first seen already ended gets it too (it started
+ *   after the cursor, just briefly; `recording.status` tells). Once only: after that observation
+ *   it is never again unseen or `initiating`.
+ * - `statusChange` (anyStatusChange): every observed change; first sight has previousStatus null.
+ *   Changes between two polls are not observed (initiating → ended is one change).
+ */
 export type TriggerEventKind = 'ended' | 'started' | 'statusChange';
 
 export interface TriggerEvent {
@@ -40,7 +48,12 @@ export interface TriggerFilters {
 	minDurationSeconds?: number;
 }
 
-/** What the first poll (no stored state) does with recordings that already exist. */
+/**
+ * What the first poll (no stored state) does with recordings that already exist. Looking back
+ * behaves as if the trigger had been active since then: recordings created since give every
+ * selected event kind, and those still in progress are tracked. "Nothing" tracks what is in
+ * progress and announces only what happens to it later.
+ */
 export type FirstRunOption =
 	| { mode: 'nothing' }
 	| { mode: 'lastHours'; hours: number }
@@ -107,6 +120,9 @@ export class PollScan {
 
 	private readonly byId = new Map<string, Listed>();
 
+	/** A pending recording is never new, even if the cursor ids lost track of it. */
+	private readonly pendingIds: ReadonlySet<string>;
+
 	private readonly fetchedById = new Map<string, Recording | 'gone'>();
 
 	private readonly warnings: string[] = [];
@@ -135,6 +151,7 @@ export class PollScan {
 	) {
 		this.firstRun = state ? null : options.firstRun.mode;
 		this.base = state ? clone(state) : firstRunState(options.firstRun, nowMicros);
+		this.pendingIds = new Set(this.base.pending.map(([id]) => id));
 	}
 
 	/** Takes the next page (newest first); returns whether another page is wanted. */
@@ -241,7 +258,7 @@ export class PollScan {
 		return {
 			events,
 			state,
-			more: processed.length < pendingUnits.length + newUnits.length,
+			more: !this.newComplete || processed.length < pendingUnits.length + newUnits.length,
 			warning: warnings.length ? warnings.join(' ') : null,
 		};
 	}
@@ -284,6 +301,7 @@ export class PollScan {
 
 	private isNew({ recording, createdMicros }: Listed): boolean {
 		const { cursorMicros, cursorIds } = this.base;
+		if (this.pendingIds.has(recording.id)) return false;
 		return (
 			createdMicros > cursorMicros ||
 			(createdMicros === cursorMicros && !cursorIds.includes(recording.id))

@@ -292,6 +292,50 @@ describe('changes between and during polls', () => {
 	});
 });
 
+describe('falling back to an earlier saved state', () => {
+	it('re-finds what unsaved polls saw, and never re-emits what a saved poll emitted', () => {
+		const server = new FakeServer();
+		const options: TriggerOptions = { ...ENDED_ONLY, filters: { referenceTypes: ['confbridge'] } };
+		let memory = activate(server, options);
+		const a = server.create(T0 + 1 * SEC, 'ended', { referenceType: 'confbridge' });
+		const emitting = runPoll(server, memory, options, NOW);
+		expect(endedIds(emitting.events)).toEqual([a.id]);
+		const saved = emitting.state; // n8n saves with the emission
+		memory = saved;
+		// Polls that emit nothing only change memory: a filtered-out one, one in progress.
+		server.create(T0 + 2 * SEC, 'ended', { referenceType: 'call' });
+		const b = server.create(T0 + 3 * SEC, 'recording', { referenceType: 'confbridge' });
+		const quiet = runPoll(server, memory, options, NOW);
+		expect(quiet.events).toEqual([]);
+		expect(quiet.state.cursorMicros).toBe(T0 + 3 * SEC);
+		server.setStatus(b, 'ended', T0 + 99 * SEC);
+		// Restart: memory is lost, the saved state comes back, b is found again, a is not.
+		const afterRestart = runPoll(server, saved, options, NOW);
+		expect(endedIds(afterRestart.events)).toEqual([b.id]);
+		expect(runPoll(server, afterRestart.state, options, NOW).events).toEqual([]);
+		// The quiet poll's own successor gives the same event: both paths agree.
+		expect(endedIds(runPoll(server, quiet.state, options, NOW).events)).toEqual([b.id]);
+	});
+});
+
+describe('a listing stopped early by the node', () => {
+	it('processes no new recordings, keeps the cursor, says so, and loses nothing', () => {
+		const server = new FakeServer();
+		const state = activate(server);
+		const made = Array.from({ length: 250 }, (_, i) => server.create(T0 + i * SEC, 'ended'));
+		const scan = startScan(state, ENDED_ONLY, NOW);
+		expect(scan.addListedPage(server.listPage(null), false)).toBe(true);
+		expect(scan.pendingChecks()).toEqual([]);
+		const cut = scan.decide({ maxEvents: Infinity });
+		expect(cut.events).toEqual([]);
+		expect(cut.more).toBe(true);
+		expect(cut.warning).toMatch(/stopped before reaching/);
+		expect(cut.state).toEqual(state);
+		const next = runPoll(server, cut.state, ENDED_ONLY, NOW);
+		expect(endedIds(next.events)).toEqual(made.map((r) => r.id));
+	});
+});
+
 describe('event cap', () => {
 	function world() {
 		const server = new FakeServer();

@@ -8,7 +8,12 @@ import type {
 	DecideResult,
 	TriggerOptions,
 } from '../../../../nodes/VoipbinRecording/trigger/decide';
-import { PAGE_SIZE, readState, writeState } from '../../../../nodes/VoipbinRecording/trigger/state';
+import {
+	MAX_STATE_BYTES,
+	PAGE_SIZE,
+	readState,
+	writeState,
+} from '../../../../nodes/VoipbinRecording/trigger/state';
 import type { TriggerState } from '../../../../nodes/VoipbinRecording/trigger/state';
 
 /**
@@ -201,6 +206,7 @@ export function runPoll(
 	const stored: IDataObject = {};
 	writeState(stored, result.state);
 	expect(readState(stored)).toEqual(result.state);
+	expect(Buffer.byteLength(JSON.stringify(stored))).toBeLessThanOrEqual(MAX_STATE_BYTES);
 	return { ...result, requests: server.requests - before };
 }
 
