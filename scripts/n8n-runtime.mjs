@@ -426,6 +426,32 @@ export class N8nInstance {
 		return wf.id;
 	}
 
+	/** Imports several workflows with one CLI call (each n8n CLI start costs seconds); returns ids. */
+	async importWorkflows(workflows) {
+		const dir = path.join(this.userFolder, `workflows-${randomUUID()}`);
+		fs.mkdirSync(dir);
+		const ids = [];
+		for (const workflow of workflows) {
+			const wf = { ...workflow, active: false };
+			wf.id ??= n8nId();
+			ids.push(wf.id);
+			fs.writeFileSync(path.join(dir, `${wf.id}.json`), JSON.stringify(wf));
+		}
+		try {
+			await this.cliOk(['import:workflow', '--separate', `--input=${dir}`]);
+		} finally {
+			fs.rmSync(dir, { recursive: true, force: true });
+		}
+		return ids;
+	}
+
+	/** Why n8n could not load this package, from its log (undefined when it loaded). */
+	packageLoadError(text = this.logText()) {
+		const lines = text.split('\n');
+		const at = lines.findIndex((l) => l.includes(`Failed to load package "${PACKAGE_NAME}"`) || l.includes(`Unrecognized node type: ${PACKAGE_NAME}.`) || l.includes(`Unrecognized credential type`));
+		return at < 0 ? undefined : lines.slice(at, at + 3).join('\n');
+	}
+
 	/** Publishes (activates) a workflow; takes effect when the server (re)starts. */
 	async publishWorkflow(id) {
 		await this.cliOk(['publish:workflow', `--id=${id}`]);
