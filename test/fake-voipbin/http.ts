@@ -38,7 +38,7 @@ const CANONICAL: Record<number, string> = {
 	504: 'UNAVAILABLE',
 };
 
-export function redactQuery(params: URLSearchParams): Record<string, string> {
+function redactQuery(params: URLSearchParams): Record<string, string> {
 	const query: Record<string, string> = {};
 	for (const [key, value] of params)
 		query[key] = SECRET_PARAMS.has(key.toLowerCase()) ? '***' : value;
@@ -126,7 +126,7 @@ export class Exchange {
 }
 
 /** Reads a request body up to `limit` bytes; larger bodies are an error. */
-export async function readBody(req: IncomingMessage, limit = 1024 * 1024): Promise<Buffer> {
+async function readBody(req: IncomingMessage, limit = 1024 * 1024): Promise<Buffer> {
 	const chunks: Buffer[] = [];
 	let size = 0;
 	for await (const chunk of req) {

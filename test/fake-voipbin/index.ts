@@ -109,7 +109,9 @@ export interface FakeVoipbin {
 	faults: FaultControl;
 	/** Every API and storage request (control routes excluded), oldest first. */
 	requests: RequestLogEntry[];
+	/** Empties `requests` (and so `stats`). */
 	resetRequests(): void;
+	/** Request counts from `requests`. */
 	stats(): FakeStats;
 	close(): Promise<void>;
 }
@@ -141,15 +143,11 @@ export async function startFakeVoipbin(options: FakeVoipbinOptions = {}): Promis
 	const storage = new Storage(world, clock, faults, options.zipLevel ?? 1, () => storageOrigin);
 	const api = new Api(world, clock, faults, storage);
 
-	let stats: FakeStats = { api: 0, storage: 0, byRoute: {}, byStatus: {} };
 	const record = (ex: Exchange) => {
 		const { entry } = ex;
 		fake.requests.push(entry);
+		if (!options.log) return;
 		ex.res.on('close', () => {
-			stats[entry.host]++;
-			stats.byRoute[entry.route] = (stats.byRoute[entry.route] ?? 0) + 1;
-			stats.byStatus[entry.status] = (stats.byStatus[entry.status] ?? 0) + 1;
-			if (!options.log) return;
 			const query = new URLSearchParams(entry.query).toString();
 			const target = query ? `${entry.path}?${query}` : entry.path;
 			const note = entry.note ? ` ${entry.note}` : '';
@@ -227,9 +225,17 @@ export async function startFakeVoipbin(options: FakeVoipbinOptions = {}): Promis
 		requests: [],
 		resetRequests() {
 			fake.requests.length = 0;
-			stats = { api: 0, storage: 0, byRoute: {}, byStatus: {} };
 		},
-		stats: () => structuredClone(stats),
+		stats() {
+			// Derived from the log, so it is never behind a response the caller already has.
+			const stats: FakeStats = { api: 0, storage: 0, byRoute: {}, byStatus: {} };
+			for (const entry of fake.requests) {
+				stats[entry.host]++;
+				stats.byRoute[entry.route] = (stats.byRoute[entry.route] ?? 0) + 1;
+				stats.byStatus[entry.status] = (stats.byStatus[entry.status] ?? 0) + 1;
+			}
+			return stats;
+		},
 		async close() {
 			await Promise.all(
 				[apiServer, storageServer].map(
