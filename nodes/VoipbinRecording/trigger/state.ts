@@ -13,9 +13,12 @@ import type { IDataObject } from 'n8n-workflow';
  * 2. Every later state derives from an earlier one by `decide`, and `decide` never lowers the
  *    cursor and never adds a pending entry for a recording at or below the cursor, so once a
  *    recording's ended event is recorded in a saved state, every state derived from it agrees.
- * 3. Falling back therefore loses only changes made by polls whose state was not saved. Such a
- *    poll emitted nothing (classic mode saves with every emission; durable mode commits state with
- *    its execution), so what it recorded was event-free and is merely looked at again.
+ * 3. So from any saved state S, every event whose emission was saved with S or before is
+ *    recorded in S and cannot come again. What a fallback to S loses are the changes of polls
+ *    whose state was not saved; such a poll emitted nothing (classic mode saves with every
+ *    emission, durable mode commits the state with its execution), so what it recorded was
+ *    event-free and is merely looked at again. A failed poll saves nothing and is re-run whole:
+ *    `decide` is deterministic, so the same inputs give the same events.
  */
 
 /** Version of the layout below; anything else is treated as no state (a first run). */
