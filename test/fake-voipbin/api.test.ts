@@ -122,6 +122,8 @@ describe('fake VoIPBIN API', () => {
 		expect((await list({}, `&token=${token}`)).status).toBe(200);
 		expect((await list({ cookie: `token=${token}` })).status).toBe(200);
 		expect((await list({ cookie: `accesskey=${s.account.accessKey}` })).status).toBe(200);
+		expect(JSON.stringify(s.fake.requests)).not.toContain(token);
+		expect(JSON.stringify(s.fake.requests)).not.toContain(s.account.accessKey);
 		s.fake.clock.advance(7 * 24 * 3600 * 1000);
 		const expired = await list({ authorization: `Bearer ${token}` });
 		expect(expired.status).toBe(401);

@@ -15,7 +15,7 @@ export type ReferenceType = 'call' | 'confbridge';
 export type Direction = 'in' | 'out';
 export type Permission = 'CustomerAdmin' | 'CustomerManager' | 'none';
 
-export const SECOND = 1_000_000;
+const SECOND = 1_000_000;
 /** initiating → recording, and stopping → ended, each take about a second on the real server. */
 const STEP_MICROS = SECOND;
 /** A call's two files are registered about half a second apart. */
