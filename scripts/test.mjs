@@ -24,7 +24,13 @@ if (!e2eOnly) {
 	const report = join(mkdtempSync(join(tmpdir(), 'voipbin-jest-')), 'report.json');
 	const jest = spawnSync(
 		process.execPath,
-		[join(root, 'node_modules/jest/bin/jest.js'), '--ci', '--json', `--outputFile=${report}`, ...jestArgs],
+		[
+			join(root, 'node_modules/jest/bin/jest.js'),
+			'--ci',
+			'--json',
+			`--outputFile=${report}`,
+			...jestArgs,
+		],
 		{ cwd: root, stdio: 'inherit' },
 	);
 	if (existsSync(report)) {

@@ -41,7 +41,8 @@ export class VoipbinRecordingTrigger implements INodeType {
 					{
 						name: 'Recording Ended',
 						value: 'recordingEnded',
-						description: 'A recording has ended and its audio is being stored ("stopping" is not ended)',
+						description:
+							'A recording has ended and its audio is being stored ("stopping" is not ended)',
 					},
 					{
 						name: 'Recording Started',

@@ -69,13 +69,10 @@ function additionalData(credential: StoredCredential): IWorkflowExecuteAdditiona
 				expired: boolean,
 			) => {
 				if (credentials.token !== '' && !expired) return undefined;
-				const output = await credentialType.preAuthentication.call(
-					helpers as never,
-					credentials,
-				);
+				const output = await credentialType.preAuthentication.call(helpers as never, credentials);
 				if (output.token === undefined) return undefined;
 				credential.logins++;
-				credential.data = { ...credential.data, ...output };
+				credential.data = { ...credential.data, token: output.token as string };
 				return Object.assign(credentials, output);
 			},
 			authenticate: async (
@@ -100,7 +97,12 @@ function nodeTypesFor(nodeType: INodeType): INodeTypes {
 	} as unknown as INodeTypes;
 }
 
-function buildNode(nodeType: INodeType, parameters: IDataObject, name: string, continueOnFail: boolean): INode {
+function buildNode(
+	nodeType: INodeType,
+	parameters: IDataObject,
+	name: string,
+	continueOnFail: boolean,
+): INode {
 	const { description } = nodeType;
 	const resolved = NodeHelpers.getNodeParameters(
 		description.properties,
@@ -136,7 +138,12 @@ export async function runNode(
 	parameters: IDataObject,
 	options: RunOptions,
 ): Promise<INodeExecutionData[][]> {
-	const node = buildNode(nodeType, parameters, 'VoIPBIN Recording', options.continueOnFail ?? false);
+	const node = buildNode(
+		nodeType,
+		parameters,
+		'VoIPBIN Recording',
+		options.continueOnFail ?? false,
+	);
 	const workflow = new Workflow({
 		id: 'wf-1',
 		name: 'test',

@@ -25,7 +25,10 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		} catch (error) {
 			if (!this.continueOnFail()) throw asNodeError(this.getNode(), error, i);
 			output.push({
-				json: { error: (error as Error).message, description: (error as { description?: string }).description ?? null },
+				json: {
+					error: (error as Error).message,
+					description: (error as { description?: string }).description ?? null,
+				},
 				pairedItem: { item: i },
 			});
 		}
@@ -34,7 +37,11 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 }
 
 /** Operations throw NodeApiError or NodeOperationError; anything else (a bug) is wrapped. */
-function asNodeError(node: INode, error: unknown, itemIndex: number): NodeApiError | NodeOperationError {
+function asNodeError(
+	node: INode,
+	error: unknown,
+	itemIndex: number,
+): NodeApiError | NodeOperationError {
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
 	return new NodeOperationError(node, error as Error, { itemIndex });
 }

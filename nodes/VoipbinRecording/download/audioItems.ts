@@ -15,12 +15,14 @@ export function audioOutputField(name: string): INodeProperties {
 			{
 				name: 'Mono Mix WAV',
 				value: 'monoMix',
-				description: 'One WAV with both sides of a call mixed together: what most transcription APIs want',
+				description:
+					'One WAV with both sides of a call mixed together: what most transcription APIs want',
 			},
 			{
 				name: 'Stereo WAV',
 				value: 'stereo',
-				description: 'One WAV, caller side left and called side right: for per-speaker transcription',
+				description:
+					'One WAV, caller side left and called side right: for per-speaker transcription',
 			},
 			{
 				name: 'Separate WAV Files',

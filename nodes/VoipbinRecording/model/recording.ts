@@ -56,7 +56,8 @@ export function normalizeRecording(raw: IDataObject): Recording {
 		...rest,
 		id: String(raw.id),
 		reference_type: normalizeReferenceType(raw.reference_type ?? legacyType),
-		reference_id: typeof raw.reference_id === 'string' && raw.reference_id ? raw.reference_id : null,
+		reference_id:
+			typeof raw.reference_id === 'string' && raw.reference_id ? raw.reference_id : null,
 		status: String(raw.status ?? ''),
 		format: typeof raw.format === 'string' && raw.format ? raw.format : null,
 		...times,

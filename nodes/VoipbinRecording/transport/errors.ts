@@ -50,7 +50,8 @@ const NETWORK_CODES = [
  */
 export function readFailure(error: unknown): VoipbinFailure {
 	const chain: HttpErrorLike[] = [];
-	for (let e = error as HttpErrorLike | undefined; e && chain.length < 5; e = e.cause) chain.push(e);
+	for (let e = error as HttpErrorLike | undefined; e && chain.length < 5; e = e.cause)
+		chain.push(e);
 	const withResponse = chain.find((e) => e.response && typeof e.response.status === 'number');
 	const failure: VoipbinFailure = {};
 	if (withResponse?.response) {
@@ -87,7 +88,8 @@ function parseEnvelope(data: unknown): Partial<VoipbinFailure> {
 	const text = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
 	return {
 		// The live server sends a canonical string; accept a number too.
-		status: text(error.status) ?? (typeof error.status === 'number' ? String(error.status) : undefined),
+		status:
+			text(error.status) ?? (typeof error.status === 'number' ? String(error.status) : undefined),
 		reason: text(error.reason),
 		serverMessage: text(error.message),
 		requestId: text(error.request_id),

@@ -61,7 +61,11 @@ export async function* listRecordingPages(
 	/** `tm_create` (µs) of the last item yielded, and the ids yielded at exactly that time. */
 	let boundary: { micros: number; ids: Set<string> } | undefined;
 	for (;;) {
-		const page = await listRecordingsPage(ctx, { pageSize, pageToken, itemIndex: options.itemIndex });
+		const page = await listRecordingsPage(ctx, {
+			pageSize,
+			pageToken,
+			itemIndex: options.itemIndex,
+		});
 		const isLast = page.recordings.length < pageSize;
 		const fresh = page.recordings
 			.map(normalizeRecording)

@@ -112,11 +112,9 @@ export async function voipbinApiRequest<T = IDataObject>(
 	for (let attempt = 1; ; attempt++) {
 		let failure: VoipbinFailure;
 		try {
-			const response = await ctx.helpers.httpRequestWithAuthentication.call(
-				ctx,
-				CREDENTIAL_TYPE,
-				{ ...options },
-			);
+			const response = await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, {
+				...options,
+			});
 			if (!request.returnRedirectLocation) return response as T;
 			const full = response as IN8nHttpFullResponse;
 			const location = full.headers?.location;
@@ -130,7 +128,8 @@ export async function voipbinApiRequest<T = IDataObject>(
 		} catch (error) {
 			failure = readFailure(error);
 		}
-		const delay = attempt < RETRY.maxAttempts ? retryDelayMs(failure, request.method, attempt) : undefined;
+		const delay =
+			attempt < RETRY.maxAttempts ? retryDelayMs(failure, request.method, attempt) : undefined;
 		if (delay === undefined || waitedMs + delay > RETRY.maxTotalWaitMs) {
 			throw voipbinApiError(ctx.getNode(), failure, {
 				subject: request.subject,

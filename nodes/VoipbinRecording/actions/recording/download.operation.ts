@@ -1,9 +1,5 @@
 import { NodeOperationError } from 'n8n-workflow';
-import type {
-	IExecuteFunctions,
-	INodeExecutionData,
-	INodeProperties,
-} from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { audioItems, audioOutputField, binaryPropertyField } from '../../download/audioItems';
 import type { AudioOutput } from '../../download/audioFiles';
@@ -87,5 +83,9 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 		allowMissingDirection: options.allowMissingDirection ?? false,
 		itemIndex: i,
 	});
-	return audioItems(this, recording, audio, { binaryPropertyName, inputBinary: input?.binary, itemIndex: i });
+	return audioItems(this, recording, audio, {
+		binaryPropertyName,
+		inputBinary: input?.binary,
+		itemIndex: i,
+	});
 }

@@ -45,7 +45,8 @@ export const description: INodeProperties[] = showFor('getMany', [
 				name: 'createdAfter',
 				type: 'dateTime',
 				default: '',
-				description: 'Only recordings created at or after this time. Reading stops there, so this also saves requests.',
+				description:
+					'Only recordings created at or after this time. Reading stops there, so this also saves requests.',
 			},
 			{
 				displayName: 'Created Before',
@@ -59,7 +60,8 @@ export const description: INodeProperties[] = showFor('getMany', [
 				name: 'referenceId',
 				type: 'string',
 				default: '',
-				description: 'Only recordings of this call, or of this confbridge for conference recordings',
+				description:
+					'Only recordings of this call, or of this confbridge for conference recordings',
 			},
 			{
 				displayName: 'Reference Type',
@@ -83,7 +85,8 @@ export const description: INodeProperties[] = showFor('getMany', [
 					{ name: 'Stopping', value: 'stopping' },
 				],
 				default: [],
-				description: 'Only recordings in these statuses. Only Ended recordings have audio to download.',
+				description:
+					'Only recordings in these statuses. Only Ended recordings have audio to download.',
 			},
 		],
 	},
@@ -116,15 +119,24 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 	return results;
 }
 
-function readFilters(ctx: IExecuteFunctions, raw: FilterParameters, itemIndex: number): RecordingFilters {
+function readFilters(
+	ctx: IExecuteFunctions,
+	raw: FilterParameters,
+	itemIndex: number,
+): RecordingFilters {
 	const time = (value: string | undefined, label: string): number | undefined => {
 		if (!value) return undefined;
 		const parsed = DateTime.fromISO(String(value), { zone: 'utc' });
 		if (!parsed.isValid) {
-			throw new NodeOperationError(ctx.getNode(), `The filter "${label}" is not a valid date: ${value}`, {
-				itemIndex,
-				description: 'Use an ISO 8601 date such as 2026-01-15T09:30:00Z, or pick one in the date picker.',
-			});
+			throw new NodeOperationError(
+				ctx.getNode(),
+				`The filter "${label}" is not a valid date: ${value}`,
+				{
+					itemIndex,
+					description:
+						'Use an ISO 8601 date such as 2026-01-15T09:30:00Z, or pick one in the date picker.',
+				},
+			);
 		}
 		return millisToMicros(parsed.toMillis());
 	};

@@ -96,10 +96,14 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 	});
 	const recordingId = typeof parent?.recording_id === 'string' ? parent.recording_id : '';
 	if (!recordingId || recordingId === NO_FLOW) {
-		throw new NodeOperationError(this.getNode(), `VoIPBIN accepted the request but ${label} has no recording`, {
-			itemIndex: i,
-			description: `Check that the ${target} is in progress (answered and not hung up).`,
-		});
+		throw new NodeOperationError(
+			this.getNode(),
+			`VoIPBIN accepted the request but ${label} has no recording`,
+			{
+				itemIndex: i,
+				description: `Check that the ${target} is in progress (answered and not hung up).`,
+			},
+		);
 	}
 	const recording = await getRecording(this, recordingId, i);
 	return [{ json: { ...recording, [target]: parent } }];

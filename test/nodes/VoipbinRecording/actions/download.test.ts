@@ -6,7 +6,12 @@ import { VoipbinRecording } from '../../../../nodes/VoipbinRecording/VoipbinReco
 import { expectedSample } from '../../../fake-voipbin/audio';
 import { startFakeVoipbin } from '../../../fake-voipbin';
 import type { FakeAccount, FakeVoipbin } from '../../../fake-voipbin';
-import { accessKeyCredential, readBinary, runNode, useFilesystemBinaryData } from '../../../helpers/n8n';
+import {
+	accessKeyCredential,
+	readBinary,
+	runNode,
+	useFilesystemBinaryData,
+} from '../../../helpers/n8n';
 import type { StoredCredential } from '../../../helpers/n8n';
 
 const node = new VoipbinRecording();
@@ -28,8 +33,18 @@ beforeEach(() => {
 	fake.resetRequests();
 });
 
-const download = async (recordingId: string, parameters: Record<string, unknown> = {}, continueOnFail = false) =>
-	(await runNode(node, { operation: 'download', recordingId, ...parameters }, { credential, continueOnFail }))[0];
+const download = async (
+	recordingId: string,
+	parameters: Record<string, unknown> = {},
+	continueOnFail = false,
+) =>
+	(
+		await runNode(
+			node,
+			{ operation: 'download', recordingId, ...parameters },
+			{ credential, continueOnFail },
+		)
+	)[0];
 
 function wavInfo(wav: Buffer) {
 	expect(wav.subarray(0, 4).toString()).toBe('RIFF');
@@ -58,11 +73,23 @@ describe('a call recording', () => {
 		expect(binary.fileName).toMatch(new RegExp(`^recording_\\d{8}T\\d{6}Z_${id}\\.wav$`));
 		expect(binary.id).toMatch(/^filesystem-v2:/);
 		const wav = await readBinary(binary);
-		expect(wavInfo(wav)).toEqual({ channels: 1, sampleRate: 8000, bits: 16, dataBytes: 32000, riffSize: 32036 });
+		expect(wavInfo(wav)).toEqual({
+			channels: 1,
+			sampleRate: 8000,
+			bits: 16,
+			dataBytes: 32000,
+			riffSize: 32036,
+		});
 		for (const i of [0, 1, 999, 8000, 15999]) {
-			expect(wav.readInt16LE(44 + 2 * i)).toBe(clip(expectedSample(id, 'in', i) + expectedSample(id, 'out', i)));
+			expect(wav.readInt16LE(44 + 2 * i)).toBe(
+				clip(expectedSample(id, 'in', i) + expectedSample(id, 'out', i)),
+			);
 		}
-		expect(item.json).toMatchObject({ id, status: 'ended', audio: { part: 'mix', missingDirections: [] } });
+		expect(item.json).toMatchObject({
+			id,
+			status: 'ended',
+			audio: { part: 'mix', missingDirections: [] },
+		});
 	});
 
 	it('stereo: in on the left, out on the right', async () => {
@@ -112,8 +139,17 @@ describe('a call recording', () => {
 	});
 
 	it('keeps input binaries and refuses to overwrite one', async () => {
-		const input = { json: {}, binary: { data: { data: Buffer.from('x').toString('base64'), mimeType: 'text/plain' } } };
-		const [kept] = (await runNode(node, { operation: 'download', recordingId: id, binaryPropertyName: 'audio' }, { credential, items: [input] }))[0];
+		const input = {
+			json: {},
+			binary: { data: { data: Buffer.from('x').toString('base64'), mimeType: 'text/plain' } },
+		};
+		const [kept] = (
+			await runNode(
+				node,
+				{ operation: 'download', recordingId: id, binaryPropertyName: 'audio' },
+				{ credential, items: [input] },
+			)
+		)[0];
 		expect(Object.keys(kept.binary!).sort()).toEqual(['audio', 'data']);
 		await expect(
 			runNode(node, { operation: 'download', recordingId: id }, { credential, items: [input] }),
@@ -123,7 +159,10 @@ describe('a call recording', () => {
 
 describe('a conference recording', () => {
 	it.each(['monoMix', 'stereo', 'separate'])('gives its one WAV in %s mode', async (outputAs) => {
-		const id = fake.createRecording(account.customerId, { referenceType: 'confbridge', durationSeconds: 1 }).id;
+		const id = fake.createRecording(account.customerId, {
+			referenceType: 'confbridge',
+			durationSeconds: 1,
+		}).id;
 		const items = await download(id, { outputAs });
 		expect(items).toHaveLength(1);
 		const wav = await readBinary(items[0].binary!.data);
@@ -134,7 +173,10 @@ describe('a conference recording', () => {
 
 describe('readiness: never hands over an incomplete file', () => {
 	it('waits while the ZIP is empty after "ended", then returns the audio', async () => {
-		const id = fake.createRecording(account.customerId, { durationSeconds: 1, filesReady: false }).id;
+		const id = fake.createRecording(account.customerId, {
+			durationSeconds: 1,
+			filesReady: false,
+		}).id;
 		const [item] = await download(id);
 		expect((item.json.audio as { attempts: number }).attempts).toBeGreaterThan(1);
 		expect(wavInfo(await readBinary(item.binary!.data)).dataBytes).toBe(16000);
@@ -163,22 +205,32 @@ describe('readiness: never hands over an incomplete file', () => {
 	])('fails clearly on %s that never gets better (%s)', async (_, storage, outputAs) => {
 		const id = fake.createRecording(account.customerId, { durationSeconds: 1 }).id;
 		fake.faults.set({ storage });
-		await expect(download(id, { outputAs, downloadOptions: { maxWaitSeconds: 3 } })).rejects.toThrow(
-			`The audio of recording ${id} is not ready`,
-		);
+		await expect(
+			download(id, { outputAs, downloadOptions: { maxWaitSeconds: 3 } }),
+		).rejects.toThrow(`The audio of recording ${id} is not ready`);
 	});
 
 	it('accepts a call with one direction when asked, and says which is missing', async () => {
-		const id = fake.createRecording(account.customerId, { durationSeconds: 1, directions: ['out'] }).id;
-		const [item] = await download(id, { downloadOptions: { allowMissingDirection: true, maxWaitSeconds: 3 } });
+		const id = fake.createRecording(account.customerId, {
+			durationSeconds: 1,
+			directions: ['out'],
+		}).id;
+		const [item] = await download(id, {
+			downloadOptions: { allowMissingDirection: true, maxWaitSeconds: 3 },
+		});
 		expect(item.json.audio).toMatchObject({ part: 'out', missingDirections: ['in'] });
 		const wav = await readBinary(item.binary!.data);
 		expect(wav.readInt16LE(44 + 2 * 10)).toBe(expectedSample(id, 'out', 10));
 	});
 
 	it('refuses a recording that has not ended, or waits for it when asked', async () => {
-		const id = fake.createRecording(account.customerId, { status: 'recording', durationSeconds: 1 }).id;
-		await expect(download(id)).rejects.toThrow(`Recording ${id} has not ended yet (status: recording)`);
+		const id = fake.createRecording(account.customerId, {
+			status: 'recording',
+			durationSeconds: 1,
+		}).id;
+		await expect(download(id)).rejects.toThrow(
+			`Recording ${id} has not ended yet (status: recording)`,
+		);
 		const waiting = download(id, { downloadOptions: { waitForEnd: true, maxWaitSeconds: 30 } });
 		await new Promise((resolve) => setTimeout(resolve, 500));
 		fake.setStatus(id, 'ended');

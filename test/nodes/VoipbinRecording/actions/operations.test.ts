@@ -1,4 +1,6 @@
 /** Every operation but Download (see download.test.ts), through n8n's real ExecuteContext. */
+import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+
 import { VoipbinRecording } from '../../../../nodes/VoipbinRecording/VoipbinRecording.node';
 import { startFakeVoipbin } from '../../../fake-voipbin';
 import type { FakeAccount, FakeVoipbin } from '../../../fake-voipbin';
@@ -20,7 +22,7 @@ beforeAll(async () => {
 afterAll(async () => await fake.close());
 beforeEach(() => fake.resetRequests());
 
-const run = async (parameters: Record<string, unknown>, items?: Array<{ json: Record<string, unknown> }>, continueOnFail = false) =>
+const run = async (parameters: IDataObject, items?: INodeExecutionData[], continueOnFail = false) =>
 	(await runNode(node, parameters, { credential, items, continueOnFail }))[0];
 
 describe('Get', () => {
@@ -66,7 +68,12 @@ describe('Get Many', () => {
 		credentialB = accessKeyCredential(fake.baseUrl, other.accessKey);
 		const t0 = START * 1000 - 3600e6;
 		fake.seedRecordings(customerId, 150, { startMicros: t0, stepMicros: 10e6, status: 'ended' });
-		fake.seedRecordings(customerId, 60, { startMicros: t0 + 1500e6 + 5e6, stepMicros: 10e6, referenceType: 'confbridge', status: 'recording' });
+		fake.seedRecordings(customerId, 60, {
+			startMicros: t0 + 1500e6 + 5e6,
+			stepMicros: 10e6,
+			referenceType: 'confbridge',
+			status: 'recording',
+		});
 	});
 	const many = async (parameters: Record<string, unknown>) =>
 		(await runNode(node, { operation: 'getMany', ...parameters }, { credential: credentialB }))[0];
@@ -107,14 +114,17 @@ describe('Get Many', () => {
 
 	it('filters by reference ID', async () => {
 		const [first] = await many({ returnAll: false, limit: 1 });
-		const output = await many({ returnAll: true, filters: { referenceId: first.json.reference_id } });
+		const output = await many({
+			returnAll: true,
+			filters: { referenceId: first.json.reference_id },
+		});
 		expect(output.map((o) => o.json.id)).toEqual([first.json.id]);
 	});
 
 	it('rejects a date that is not one', async () => {
-		await expect(many({ returnAll: true, filters: { createdAfter: 'last tuesday' } })).rejects.toThrow(
-			/"Created After" is not a valid date/,
-		);
+		await expect(
+			many({ returnAll: true, filters: { createdAfter: 'last tuesday' } }),
+		).rejects.toThrow(/"Created After" is not a valid date/);
 	});
 });
 
@@ -124,7 +134,9 @@ describe('Delete', () => {
 		const [item] = await run({ operation: 'delete', recordingId: id });
 		expect(item.json).toMatchObject({ id, deleted: true });
 		expect(item.json.tm_delete).not.toBeNull();
-		await expect(run({ operation: 'get', recordingId: id })).rejects.toThrow(/may have been deleted/);
+		await expect(run({ operation: 'get', recordingId: id })).rejects.toThrow(
+			/may have been deleted/,
+		);
 	});
 });
 
@@ -137,7 +149,11 @@ describe('Start, Stop and Wait for End', () => {
 			callId: call.id,
 			startOptions: { endOfKey: '#', endOfSilence: 10, duration: 600 },
 		});
-		expect(started.json).toMatchObject({ status: 'initiating', reference_type: 'call', reference_id: call.id });
+		expect(started.json).toMatchObject({
+			status: 'initiating',
+			reference_type: 'call',
+			reference_id: call.id,
+		});
 		expect((started.json.call as { id: string }).id).toBe(call.id);
 		const startRequest = fake.requests.find((r) => r.method === 'POST');
 		expect(startRequest?.path).toBe(`/v1.0/calls/${call.id}/recording_start`);
@@ -154,10 +170,21 @@ describe('Start, Stop and Wait for End', () => {
 
 	it('records a conference: the recording refers to its confbridge', async () => {
 		const conference = fake.addConference(account.customerId);
-		const [started] = await run({ operation: 'start', target: 'conference', conferenceId: conference.id });
-		expect(started.json).toMatchObject({ reference_type: 'confbridge', reference_id: conference.confbridgeId });
+		const [started] = await run({
+			operation: 'start',
+			target: 'conference',
+			conferenceId: conference.id,
+		});
+		expect(started.json).toMatchObject({
+			reference_type: 'confbridge',
+			reference_id: conference.confbridgeId,
+		});
 		expect((started.json.conference as { id: string }).id).toBe(conference.id);
-		const [stopped] = await run({ operation: 'stop', target: 'conference', conferenceId: conference.id });
+		const [stopped] = await run({
+			operation: 'stop',
+			target: 'conference',
+			conferenceId: conference.id,
+		});
 		expect(stopped.json.stopped).toBe(true);
 	});
 
@@ -183,14 +210,22 @@ describe('Start, Stop and Wait for End', () => {
 	it('Wait for End does not take "stopping" for ended, and times out naming the last status', async () => {
 		const id = fake.createRecording(account.customerId, { status: 'stopping' }).id;
 		await expect(
-			run({ operation: 'waitForEnd', recordingId: id, waitOptions: { maxWaitSeconds: 2, pollIntervalSeconds: 1 } }),
+			run({
+				operation: 'waitForEnd',
+				recordingId: id,
+				waitOptions: { maxWaitSeconds: 2, pollIntervalSeconds: 1 },
+			}),
 		).rejects.toThrow(/did not end within 2 seconds \(last status: stopping\)/);
 		expect(fake.requests.length).toBeGreaterThanOrEqual(2);
 	});
 
 	it('Wait for End returns as soon as the recording has ended', async () => {
 		const id = fake.createRecording(account.customerId, { status: 'recording' }).id;
-		const waiting = run({ operation: 'waitForEnd', recordingId: id, waitOptions: { pollIntervalSeconds: 1 } });
+		const waiting = run({
+			operation: 'waitForEnd',
+			recordingId: id,
+			waitOptions: { pollIntervalSeconds: 1 },
+		});
 		await new Promise((resolve) => setTimeout(resolve, 1200));
 		fake.setStatus(id, 'ended');
 		const [item] = await waiting;

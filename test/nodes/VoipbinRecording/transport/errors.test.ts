@@ -102,31 +102,75 @@ describe('redactSecrets', () => {
 describe('voipbinApiError', () => {
 	const secrets = ['SECRET-KEY-123'];
 	const cases: Array<[string, unknown, RegExp, string | undefined]> = [
-		['400 INVALID_ID', httpError(400, { error: { reason: 'INVALID_ID', message: 'bad id' } }), /not a valid VoIPBIN ID/, undefined],
-		['401', httpError(401, { error: { reason: 'INVALID_CREDENTIALS', message: 'invalid accesskey=SECRET-KEY-123' } }), /rejected the credentials/, 'credential-invalid'],
-		['403', httpError(403, { error: { reason: 'PERMISSION_DENIED' } }), /Permission denied/, 'credential-invalid'],
-		['404', httpError(404, { error: { reason: 'RECORDING_NOT_FOUND' } }), /was not found$/, 'configuration-invalid'],
-		['404 deleted', httpError(404, { error: { reason: 'RESOURCE_NOT_FOUND' } }), /may have been deleted/, 'configuration-invalid'],
-		['409', httpError(409, { error: { reason: 'RECORDING_ALREADY_ACTIVE' } }), /not in a state/, undefined],
+		[
+			'400 INVALID_ID',
+			httpError(400, { error: { reason: 'INVALID_ID', message: 'bad id' } }),
+			/not a valid VoIPBIN ID/,
+			undefined,
+		],
+		[
+			'401',
+			httpError(401, {
+				error: { reason: 'INVALID_CREDENTIALS', message: 'invalid accesskey=SECRET-KEY-123' },
+			}),
+			/rejected the credentials/,
+			'credential-invalid',
+		],
+		[
+			'403',
+			httpError(403, { error: { reason: 'PERMISSION_DENIED' } }),
+			/Permission denied/,
+			'credential-invalid',
+		],
+		[
+			'404',
+			httpError(404, { error: { reason: 'RECORDING_NOT_FOUND' } }),
+			/was not found$/,
+			'configuration-invalid',
+		],
+		[
+			'404 deleted',
+			httpError(404, { error: { reason: 'RESOURCE_NOT_FOUND' } }),
+			/may have been deleted/,
+			'configuration-invalid',
+		],
+		[
+			'409',
+			httpError(409, { error: { reason: 'RECORDING_ALREADY_ACTIVE' } }),
+			/not in a state/,
+			undefined,
+		],
 		['429', httpError(429, {}, { 'retry-after': '1' }), /rate limit/, 'rate-limited'],
 		['503', httpError(503, {}), /server error \(503\)/, 'temporarily-unavailable'],
-		['network', { message: 'connect ECONNREFUSED', code: 'ECONNREFUSED' }, /Could not reach/, 'temporarily-unavailable'],
+		[
+			'network',
+			{ message: 'connect ECONNREFUSED', code: 'ECONNREFUSED' },
+			/Could not reach/,
+			'temporarily-unavailable',
+		],
 	];
 
-	it.each(cases)('%s: clear message, failure cause, no secret anywhere', (_, raw, message, cause) => {
-		const error = voipbinApiError(node, readFailure(raw), { subject: 'Recording r1', secrets, itemIndex: 2 });
-		expect(error.message).toMatch(message);
-		expect(error.failure?.cause).toBe(cause);
-		const everything = JSON.stringify({
-			...error,
-			message: error.message,
-			description: error.description,
-			stack: error.stack,
-			cause: error.cause,
-		});
-		expect(everything).not.toContain('SECRET-KEY-123');
-		expect(everything).not.toMatch(/accesskey=[^*]/);
-	});
+	it.each(cases)(
+		'%s: clear message, failure cause, no secret anywhere',
+		(_, raw, message, cause) => {
+			const error = voipbinApiError(node, readFailure(raw), {
+				subject: 'Recording r1',
+				secrets,
+				itemIndex: 2,
+			});
+			expect(error.message).toMatch(message);
+			expect(error.failure?.cause).toBe(cause);
+			const everything = JSON.stringify({
+				...error,
+				message: error.message,
+				description: error.description,
+				stack: error.stack,
+				cause: error.cause,
+			});
+			expect(everything).not.toContain('SECRET-KEY-123');
+			expect(everything).not.toMatch(/accesskey=[^*]/);
+		},
+	);
 
 	it("shows the server's reason, message and request id", () => {
 		const error = voipbinApiError(
@@ -134,7 +178,14 @@ describe('voipbinApiError', () => {
 			readFailure(
 				httpError(
 					404,
-					{ error: { status: 'NOT_FOUND', reason: 'RECORDING_NOT_FOUND', message: 'no such recording', request_id: 'req_X' } },
+					{
+						error: {
+							status: 'NOT_FOUND',
+							reason: 'RECORDING_NOT_FOUND',
+							message: 'no such recording',
+							request_id: 'req_X',
+						},
+					},
 					{ 'x-request-id': 'req_X' },
 				),
 			),

@@ -15,7 +15,11 @@ let recordingId: string;
 
 beforeAll(async () => {
 	fake = await startFakeVoipbin();
-	account = fake.createAccount({ accessKey: 'key-0123456789', username: 'ana', password: 'pw-secret-1' });
+	account = fake.createAccount({
+		accessKey: 'key-0123456789',
+		username: 'ana',
+		password: 'pw-secret-1',
+	});
 	recordingId = fake.createRecording(account.customerId).id;
 });
 afterAll(async () => await fake.close());
@@ -66,13 +70,21 @@ describe('authentication', () => {
 	});
 
 	it.each([
-		['a wrong key', () => accessKeyCredential(fake.baseUrl, 'wrong-key-999'), /rejected the credentials/],
+		[
+			'a wrong key',
+			() => accessKeyCredential(fake.baseUrl, 'wrong-key-999'),
+			/rejected the credentials/,
+		],
 		[
 			'a key without permission',
 			() => accessKeyCredential(fake.baseUrl, fake.createAccount({ permission: 'none' }).accessKey),
 			/Permission denied/,
 		],
-		['an unreachable server', () => accessKeyCredential('http://127.0.0.1:1', 'k'), /Could not reach/],
+		[
+			'an unreachable server',
+			() => accessKeyCredential('http://127.0.0.1:1', 'k'),
+			/Could not reach/,
+		],
 	])('explains %s', async (_, credential, message) => {
 		await expect(getRecording(credential())).rejects.toThrow(message);
 	});
@@ -141,7 +153,13 @@ describe('the access key never leaks', () => {
 	afterAll(() => (RETRY.baseDelayMs = baseDelayMs));
 	const serialise = (error: unknown) => {
 		const e = error as Record<string, unknown> & Error;
-		return JSON.stringify({ ...e, message: e.message, stack: e.stack, description: e.description, cause: e.cause });
+		return JSON.stringify({
+			...e,
+			message: e.message,
+			stack: e.stack,
+			description: e.description,
+			cause: e.cause,
+		});
 	};
 
 	it.each([
@@ -150,21 +168,25 @@ describe('the access key never leaks', () => {
 		['429 exhausted', () => fake.faults.set({ status429: { count: 100, retryAfterSeconds: 120 } })],
 		['500', () => fake.faults.set({ status5xx: { count: 1, status: 500 } })],
 		['reset', () => fake.faults.set({ reset: { count: 100 } })],
-	])('in a %s error', async (name, arrange) => {
-		arrange();
-		const credential =
-			name === '401'
-				? accessKeyCredential(fake.baseUrl, `${key}-wrong`)
-				: accessKeyCredential(fake.baseUrl, key);
-		const id = name === '404' ? fake.requests.length && recordingId : recordingId;
-		const error = await runNode(node, { operation: 'get', recordingId: id }, { credential }).then(
-			() => undefined,
-			(e: unknown) => e,
-		);
-		expect(error).toBeDefined();
-		expect(serialise(error)).not.toContain(key);
-		expect(serialise(error)).not.toMatch(/accesskey=[^*]/);
-	}, 30_000);
+	])(
+		'in a %s error',
+		async (name, arrange) => {
+			arrange();
+			const credential =
+				name === '401'
+					? accessKeyCredential(fake.baseUrl, `${key}-wrong`)
+					: accessKeyCredential(fake.baseUrl, key);
+			const id = name === '404' ? fake.requests.length && recordingId : recordingId;
+			const error = await runNode(node, { operation: 'get', recordingId: id }, { credential }).then(
+				() => undefined,
+				(e: unknown) => e,
+			);
+			expect(error).toBeDefined();
+			expect(serialise(error)).not.toContain(key);
+			expect(serialise(error)).not.toMatch(/accesskey=[^*]/);
+		},
+		30_000,
+	);
 
 	it('in an error item under continue-on-fail', async () => {
 		fake.faults.set({ status5xx: { count: 1, status: 500 } });
