@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type {
 	ICredentialDataDecryptedObject,
 	IDataObject,
+	IExecuteFunctions,
 	IHttpRequestOptions,
 	INode,
 	INodeExecutionData,
@@ -132,12 +133,12 @@ export interface RunOptions {
 	continueOnFail?: boolean;
 }
 
-/** Runs an action node's `execute` in a real ExecuteContext and returns its outputs. */
-export async function runNode(
+/** A real ExecuteContext for an action node, as n8n builds one for a node run. */
+export function executeContext(
 	nodeType: INodeType,
 	parameters: IDataObject,
 	options: RunOptions,
-): Promise<INodeExecutionData[][]> {
+): IExecuteFunctions {
 	const node = buildNode(
 		nodeType,
 		parameters,
@@ -155,7 +156,7 @@ export async function runNode(
 	});
 	const items = options.items ?? [{ json: {} }];
 	const inputData = { main: [items] };
-	const ctx = new core.ExecuteContext(
+	return new core.ExecuteContext(
 		workflow,
 		node,
 		additionalData(options.credential),
@@ -167,6 +168,15 @@ export async function runNode(
 		{ node, data: inputData, source: { main: [{ previousNode: 'Start' }] } },
 		[],
 	);
+}
+
+/** Runs an action node's `execute` in a real ExecuteContext and returns its outputs. */
+export async function runNode(
+	nodeType: INodeType,
+	parameters: IDataObject,
+	options: RunOptions,
+): Promise<INodeExecutionData[][]> {
+	const ctx = executeContext(nodeType, parameters, options);
 	return (await nodeType.execute!.call(ctx)) as INodeExecutionData[][];
 }
 
