@@ -160,7 +160,6 @@ function simulate(world: World) {
 }
 
 function expectExactlyOnce(world: World) {
-	const started = Date.now();
 	const { server, emitted, endedCount, endedAtActivation, polls } = simulate(world);
 	const expected = server
 		.visible()
@@ -174,7 +173,6 @@ function expectExactlyOnce(world: World) {
 	}
 	expect(server.recordings.length).toBeGreaterThan(1000);
 	expect(polls).toBeGreaterThanOrEqual(world.ticks);
-	expect(Date.now() - started).toBeLessThan(10_000);
 	return { emitted, expected };
 }
 
