@@ -77,7 +77,7 @@ describe('fake VoIPBIN faults', () => {
 	});
 
 	it('breaks storage responses as asked, for `count` responses', async () => {
-		const recording = s.fake.createRecording(s.account.customerId, { durationSeconds: 2 });
+		const recording = s.fake.createRecording(s.account.customerId, { durationSeconds: 1 });
 		const redirect = await s.get(`/v1.0/recordingfiles/${recording.id}`);
 		const url = redirect.headers.get('location') as string;
 		const bytes = async () => Buffer.from(await (await fetch(url)).arrayBuffer());
