@@ -180,7 +180,7 @@ describe('random worlds: every ended recording exactly once', () => {
 	it.each([1, 2])('ended events, ties, classic mode (seed %i)', (seed) => {
 		expectExactlyOnce({
 			seed,
-			ticks: 200,
+			ticks: 150,
 			options: ENDED_ONLY,
 			ties: true,
 			durable: false,
@@ -191,7 +191,7 @@ describe('random worlds: every ended recording exactly once', () => {
 	it.each([4])('all event kinds, ties, durable mode (seed %i)', (seed) => {
 		const { emitted, expected } = expectExactlyOnce({
 			seed,
-			ticks: 200,
+			ticks: 150,
 			options: ALL_EVENTS,
 			ties: true,
 			durable: true,
@@ -214,7 +214,7 @@ describe('random worlds: every ended recording exactly once', () => {
 	it('filters, classic mode', () => {
 		const { emitted } = expectExactlyOnce({
 			seed: 6,
-			ticks: 200,
+			ticks: 150,
 			options: {
 				...ENDED_ONLY,
 				filters: { referenceTypes: ['confbridge'], minDurationSeconds: 30 },
@@ -234,7 +234,7 @@ describe('random worlds: requests per poll', () => {
 		(seed) => {
 			const { maxRequests } = simulate({
 				seed,
-				ticks: 200,
+				ticks: 150,
 				options: ENDED_ONLY,
 				ties: false,
 				durable: seed % 2 === 0,
