@@ -1,0 +1,154 @@
+/**
+ * The credential: how it authenticates, how it logs in, and its test request run the way n8n's
+ * credentials tester runs it (n8n-core's RoutingNode on a stand-in node), against the fake.
+ */
+import type { ICredentialsDecrypted, IDataObject, INodeType } from 'n8n-workflow';
+
+import { VoipbinApi } from '../../credentials/VoipbinApi.credentials';
+import { voipbinServerRoot } from '../../credentials/voipbinServerRoot';
+import { startFakeVoipbin } from '../fake-voipbin';
+import type { FakeVoipbin } from '../fake-voipbin';
+import { accessKeyCredential, executeContext, passwordCredential } from '../helpers/n8n';
+import type { StoredCredential } from '../helpers/n8n';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { RoutingNode } = require('n8n-core') as typeof import('n8n-core');
+
+const credentialType = new VoipbinApi();
+let fake: FakeVoipbin;
+
+beforeAll(async () => {
+	fake = await startFakeVoipbin();
+});
+afterAll(async () => await fake.close());
+
+describe('voipbinServerRoot', () => {
+	it.each([
+		['https://api.voipbin.net', 'https://api.voipbin.net'],
+		['https://api.voipbin.net/', 'https://api.voipbin.net'],
+		['https://api.voipbin.net/v1.0', 'https://api.voipbin.net'],
+		[' http://127.0.0.1:8080/v1.0/ ', 'http://127.0.0.1:8080'],
+	])('%p → %p', (input, root) => {
+		expect(voipbinServerRoot(input)).toBe(root);
+	});
+
+	it.each(['', 'api.voipbin.net', 'ftp://x', undefined])('rejects %p clearly', (input) => {
+		expect(() => voipbinServerRoot(input)).toThrow(/is not a web address/);
+	});
+});
+
+describe('authenticate', () => {
+	it('puts the access key in the query string only', async () => {
+		const options = await credentialType.authenticate(
+			{ authentication: 'accessKey', accessKey: 'k1' },
+			{ url: '/x', qs: { page_size: 1 }, headers: { a: 'b' } },
+		);
+		expect(options.qs).toEqual({ page_size: 1, accesskey: 'k1' });
+		expect(options.headers).toEqual({ a: 'b' });
+	});
+
+	it('sends the login token as a bearer header only', async () => {
+		const options = await credentialType.authenticate(
+			{ authentication: 'usernamePassword', token: 't1' },
+			{ url: '/x', qs: { page_size: 1 } },
+		);
+		expect(options.headers).toEqual({ Authorization: 'Bearer t1' });
+		expect(options.qs).toEqual({ page_size: 1 });
+	});
+});
+
+/**
+ * Runs the credential's `test` request as n8n's CredentialsTester does and returns the message
+ * the user would see: a rule's message for a matching status, else n8n's generic one.
+ */
+async function testCredential(credential: StoredCredential): Promise<string> {
+	const stand_in: INodeType = {
+		description: {
+			displayName: 'Temp',
+			name: 'temp',
+			group: [],
+			version: 1,
+			description: '',
+			defaults: {},
+			inputs: [],
+			outputs: [],
+			credentials: [{ name: 'voipbinApi', required: true }],
+			properties: [
+				{
+					displayName: 'Temp',
+					name: 'temp',
+					type: 'string',
+					routing: { request: credentialType.test.request },
+					default: '',
+				},
+			],
+		},
+	};
+	const ctx = executeContext(stand_in, {}, { credential });
+	const decrypted = { id: 'cred-1', name: 'c', type: 'voipbinApi', data: credential.data };
+	try {
+		await new RoutingNode(ctx as never, stand_in, decrypted as ICredentialsDecrypted).runNode();
+		return 'Connection successful!';
+	} catch (error) {
+		const status = (error as { cause?: { response?: { status?: number } } }).cause?.response
+			?.status;
+		const rule = credentialType.test.rules?.find(
+			(r) => r.type === 'responseCode' && (r.properties as IDataObject).value === status,
+		);
+		if (rule) return String((rule.properties as IDataObject).message);
+		return (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+	}
+}
+
+describe('the credential test', () => {
+	it('passes with a good access key, calling GET /v1.0/recordings?page_size=1', async () => {
+		const { accessKey } = fake.createAccount();
+		fake.resetRequests();
+		expect(await testCredential(accessKeyCredential(fake.baseUrl, accessKey))).toBe(
+			'Connection successful!',
+		);
+		expect(fake.requests[0]).toMatchObject({
+			method: 'GET',
+			path: '/v1.0/recordings',
+			query: { page_size: '1', accesskey: '***' },
+		});
+	});
+
+	it('passes with username and password, logging in first', async () => {
+		fake.createAccount({ username: 'cred-user', password: 'cred-pass' });
+		const credential = passwordCredential(`${fake.baseUrl}/v1.0/`, 'cred-user', 'cred-pass');
+		expect(await testCredential(credential)).toBe('Connection successful!');
+		expect(credential.logins).toBe(1);
+	});
+
+	it('says the key is wrong', async () => {
+		expect(await testCredential(accessKeyCredential(fake.baseUrl, 'not-a-key'))).toMatch(
+			/access key \(or username and password\) is wrong/,
+		);
+	});
+
+	it('says the user lacks permission', async () => {
+		const { accessKey } = fake.createAccount({ permission: 'none' });
+		expect(await testCredential(accessKeyCredential(fake.baseUrl, accessKey))).toMatch(
+			/lacks permission to read recordings/,
+		);
+	});
+
+	it('says there is no VoIPBIN API at the URL', async () => {
+		expect(await testCredential(accessKeyCredential(`${fake.baseUrl}/nothing`, 'k'))).toMatch(
+			/No VoIPBIN API answered at this base URL/,
+		);
+	});
+
+	it('says the server is unreachable', async () => {
+		expect(await testCredential(accessKeyCredential('http://127.0.0.1:1', 'k'))).toMatch(
+			/ECONNREFUSED/,
+		);
+	});
+
+	it('says the username or password is wrong', async () => {
+		expect(await testCredential(passwordCredential(fake.baseUrl, 'cred-user', 'wrong'))).toMatch(
+			/wrong username or password/,
+		);
+	});
+});
