@@ -57,8 +57,12 @@ const DESCRIPTOR_FORMS = [
 ];
 /** Bytes held back from the inflater while scanning: the longest descriptor plus an unread signature's first three bytes. */
 const HOLD_BACK = 24 + 3;
-/** Compressed bytes gathered before handing them on, when the source comes in tiny chunks. */
-const MIN_PIECE = 4096;
+/**
+ * Compressed bytes gathered before they are handed on: a write to the DecompressionStream costs
+ * far more than copying 64 KiB, so small pieces (16 KiB TLS records, tiny chunks, the bytes held
+ * back while scanning) are merged.
+ */
+const MIN_PIECE = 65536;
 
 function truncated(what: string): never {
 	throw new ZipFormatError('truncated', `the file ends inside ${what}`);
@@ -191,7 +195,7 @@ class EntryBody {
 		const result = this.queue.then(async () => {
 			if (this.abandoned)
 				throw new Error(`ZIP entry ${this.entry.name} was read after the next entry was requested`);
-			return await this.read();
+			return await this.read(true);
 		});
 		this.queue = result.catch(() => undefined);
 		return result;
@@ -201,20 +205,25 @@ class EntryBody {
 	async skip(): Promise<void> {
 		this.abandoned = true;
 		await this.queue;
-		while ((await this.read()) !== null);
+		while ((await this.read(false)) !== null);
 	}
 
-	private async read(): Promise<Buffer | null> {
+	/** `merge`: join small pieces into one (worth it for the inflater, not when discarding). */
+	private async read(merge: boolean): Promise<Buffer | null> {
 		while (!this.done && this.readyBytes < MIN_PIECE) {
 			const chunk = (await this.input.next()) ?? truncated(`the data of ${this.entry.name}`);
 			if (this.entry.flags & FLAG_DESCRIPTOR) this.scan(chunk);
 			else this.take(chunk);
 		}
 		if (this.ready.length === 0) return null;
-		// Tiny source chunks are merged: each write to the inflater costs far more than a small copy.
 		let count = 0;
 		let bytes = 0;
-		while (count < this.ready.length && this.ready[count].length < MIN_PIECE && bytes < MIN_PIECE) {
+		while (
+			merge &&
+			count < this.ready.length &&
+			this.ready[count].length < MIN_PIECE &&
+			bytes < MIN_PIECE
+		) {
 			bytes += this.ready[count++].length;
 		}
 		const piece =
