@@ -496,7 +496,11 @@ export class N8nInstance {
 		fs.closeSync(out);
 		this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
 		let exitInfo;
-		this.exited.then((info) => (exitInfo = info));
+		this.exitInfo = undefined;
+		this.exited.then((info) => {
+			exitInfo = info;
+			this.exitInfo = info;
+		});
 		const deadline = Date.now() + timeoutMs;
 		while (Date.now() < deadline) {
 			if (exitInfo) {

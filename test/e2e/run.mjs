@@ -334,6 +334,7 @@ async function main() {
 
 	const cleanupWf = useCredential(loadExample('cleanup-old-recordings.json'), credential);
 	const archiveDir = path.join(n8n.filesDir, 'voipbin-archive');
+	fs.mkdirSync(archiveDir, { recursive: true });
 	const save = nodeNamed(cleanupWf, 'Save to Disk');
 	save.parameters.fileName = save.parameters.fileName.replace('/home/node/.n8n-files/voipbin-archive', archiveDir);
 

@@ -1,0 +1,280 @@
+#!/usr/bin/env node
+// `npm run demo`: the package inside a real n8n, against the fake VoIPBIN server, with recordings
+// ending every few seconds. Builds the package, installs n8n once into a cache (see
+// n8n-runtime.mjs), starts the fake VoIPBIN (demo scenario) and n8n, imports a credential and the
+// example workflows, activates the transcription pipeline, and prints what to open and watch.
+// Ctrl-C stops everything and removes the temporary n8n folder.
+//
+// Options: --port <n8n port> (default 5678, or a free one when taken), --keep (keep the n8n user
+// folder), --no-build (use dist/ as it is).
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+import {
+	N8N_VERSION,
+	N8nInstance,
+	PACKAGE_ROOT,
+	ensureN8n,
+	executionError,
+	freePort,
+	n8nId,
+	nodeOutput,
+	run,
+	sleep,
+} from './n8n-runtime.mjs';
+
+const ROOT = PACKAGE_ROOT;
+const { values: args } = parseArgs({
+	options: {
+		port: { type: 'string' },
+		keep: { type: 'boolean', default: false },
+		'no-build': { type: 'boolean', default: false },
+	},
+});
+
+const say = (message) => console.log(message);
+const step = (message) => console.log(`\x1b[36m▸\x1b[0m ${message}`);
+
+const cleanups = [];
+let stopping = false;
+async function shutdown(code = 0) {
+	if (stopping) return;
+	stopping = true;
+	step('Stopping…');
+	for (const fn of cleanups.reverse()) {
+		try {
+			await fn();
+		} catch (error) {
+			say(`  (cleanup: ${error.message})`);
+		}
+	}
+	say('Stopped. Bye.');
+	process.exit(code);
+}
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+function portIsFree(port) {
+	return new Promise((resolve) => {
+		const server = net.createServer();
+		server.once('error', () => resolve(false));
+		server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+	});
+}
+
+/** Starts the fake VoIPBIN CLI with the demo scenario; resolves its ready info. */
+async function startFake(accessKey) {
+	const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+	const child = spawn(
+		tsx,
+		[path.join(ROOT, 'test', 'fake-voipbin', 'cli.ts'), '--port', '0', '--storage-port', '0', '--access-key', accessKey, '--scenario', 'demo'],
+		{ cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+	);
+	const exited = new Promise((resolve) => child.on('exit', resolve));
+	cleanups.push(async () => {
+		try {
+			process.kill(-child.pid, 'SIGTERM');
+		} catch {
+			return;
+		}
+		if (!(await Promise.race([exited.then(() => true), sleep(5000).then(() => false)]))) {
+			try {
+				process.kill(-child.pid, 'SIGKILL');
+			} catch {
+				// gone
+			}
+		}
+	});
+	let stderr = '';
+	child.stderr.on('data', (d) => (stderr += d));
+	return await new Promise((resolve, reject) => {
+		let buffer = '';
+		let ready;
+		const timer = setTimeout(() => reject(new Error(`The fake VoIPBIN did not start in 60 s.\n${stderr}`)), 60_000);
+		child.stdout.on('data', (d) => {
+			buffer += d;
+			let nl;
+			while ((nl = buffer.indexOf('\n')) >= 0) {
+				const line = buffer.slice(0, nl);
+				buffer = buffer.slice(nl + 1);
+				const m = /^fake-voipbin ready (\{.*\})$/.exec(line);
+				if (m && !ready) {
+					ready = JSON.parse(m[1]);
+					clearTimeout(timer);
+					resolve(ready);
+				} else if (ready && /\bdemo: /.test(line)) {
+					// The scenario's own news: a call or conference recording started.
+					say(`  \x1b[2m${line.replace(/^\[fake-voipbin\] demo: /, 'VoIPBIN (fake): ')}\x1b[0m`);
+				}
+				// The fake's banner (it repeats the access key) is not echoed.
+			}
+		});
+		child.on('exit', (code) => {
+			clearTimeout(timer);
+			if (!ready) reject(new Error(`The fake VoIPBIN exited (${code}).\n${stderr}`));
+			else if (!stopping) say(`The fake VoIPBIN stopped (${code}). ${stderr}`);
+		});
+	});
+}
+
+async function fakeCtl(baseUrl, method, route, body) {
+	const res = await fetch(`${baseUrl}/_fake${route}`, {
+		method,
+		headers: body === undefined ? {} : { 'content-type': 'application/json' },
+		body: body === undefined ? undefined : JSON.stringify(body),
+	});
+	if (!res.ok) throw new Error(`fake ${method} ${route}: ${res.status} ${await res.text()}`);
+	return await res.json();
+}
+
+function loadExample(file) {
+	return JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', file), 'utf8'));
+}
+
+function useCredential(workflow, credential) {
+	for (const node of workflow.nodes) {
+		if (node.credentials?.voipbinApi) node.credentials.voipbinApi = { id: credential.id, name: credential.name };
+	}
+	return workflow;
+}
+
+const nodeNamed = (workflow, name) => workflow.nodes.find((n) => n.name === name);
+
+async function main() {
+	const t0 = Date.now();
+	say(`\n\x1b[1mn8n-nodes-voipbin demo\x1b[0m — a real n8n ${N8N_VERSION} with this package, against a fake VoIPBIN\n`);
+
+	if (!args['no-build']) {
+		step('Building the package (npm run build)…');
+		const built = await run('npm', ['run', 'build'], { cwd: ROOT, timeoutMs: 5 * 60_000 });
+		if (built.code !== 0) throw new Error(`npm run build failed:\n${(built.stdout + built.stderr).trim().split('\n').slice(-25).join('\n')}`);
+	}
+
+	step('Checking the n8n install cache…');
+	const runtime = await ensureN8n({ log: (m) => step(m) });
+
+	step('Starting the fake VoIPBIN (demo scenario: a call or conference recording every 20 s)…');
+	const accessKey = `demo-${randomBytes(6).toString('hex')}`;
+	const fake = await startFake(accessKey);
+
+	// Something for the two manual workflows to work on.
+	const call = await fakeCtl(fake.baseUrl, 'POST', '/calls', { customerId: fake.customerId });
+	await fakeCtl(fake.baseUrl, 'POST', '/recordings/seed', {
+		customerId: fake.customerId,
+		count: 3,
+		status: 'ended',
+		durationSeconds: 20,
+		startMicros: (Date.now() - 45 * 86_400_000) * 1000,
+		stepMicros: 3_600_000_000,
+	});
+
+	let port = args.port ? Number(args.port) : 5678;
+	if (!(await portIsFree(port))) {
+		if (args.port) throw new Error(`Port ${port} is taken.`);
+		port = await freePort();
+	}
+	const n8n = await N8nInstance.create({ runtime, port, log: (m) => step(m) });
+	cleanups.push(async () => {
+		await n8n.stop();
+		if (args.keep) say(`  kept the n8n user folder ${n8n.userFolder}`);
+		else fs.rmSync(n8n.userFolder, { recursive: true, force: true });
+	});
+
+	step('Importing the credential and the example workflows (n8n CLI)…');
+	const credential = { id: n8nId(), name: 'VoIPBIN (fake demo server)', type: 'voipbinApi' };
+	await n8n.importCredentials([
+		{ ...credential, data: { baseUrl: fake.baseUrl, authentication: 'accessKey', accessKey } },
+	]);
+
+	const pipeline = useCredential(loadExample('transcription-pipeline.json'), credential);
+	const transcribe = nodeNamed(pipeline, 'Transcribe');
+	transcribe.parameters.url = `${fake.baseUrl}/stub/transcribe`;
+	transcribe.parameters.authentication = 'none';
+	delete transcribe.parameters.nodeCredentialType;
+	delete transcribe.credentials;
+	nodeNamed(pipeline, 'Recording Ended').parameters.onFirstRun = 'lastHours';
+	nodeNamed(pipeline, 'Recording Ended').parameters.firstRunHours = 1;
+
+	const record = useCredential(loadExample('record-call-and-download.json'), credential);
+	nodeNamed(record, 'Start Recording').parameters.callId = call.id;
+	nodeNamed(record, 'Start Recording').parameters.startOptions = { format: 'wav', duration: 10 };
+	nodeNamed(record, 'Wait for End').parameters.waitOptions = { maxWaitSeconds: 120, pollIntervalSeconds: 2 };
+
+	const cleanupWf = useCredential(loadExample('cleanup-old-recordings.json'), credential);
+	const save = nodeNamed(cleanupWf, 'Save to Disk');
+	const archiveDir = path.join(n8n.filesDir, 'voipbin-archive');
+	fs.mkdirSync(archiveDir, { recursive: true });
+	save.parameters.fileName = save.parameters.fileName.replace('/home/node/.n8n-files/voipbin-archive', archiveDir);
+
+	const [pipelineId, recordId, cleanupId] = await n8n.importWorkflows([pipeline, record, cleanupWf]);
+	await n8n.publishWorkflow(pipelineId);
+
+	step(`Starting n8n on port ${port}…`);
+	await n8n.start();
+	const loadError = n8n.packageLoadError();
+	if (loadError) throw new Error(`n8n could not load the package:\n${loadError}`);
+	const owner = { email: 'demo@example.com', password: `Demo-${randomBytes(5).toString('hex')}` };
+	await n8n.setupOwner(owner);
+
+	const line = '─'.repeat(78);
+	say(`\n${line}`);
+	say(`\x1b[1mn8n is running:\x1b[0m  ${n8n.url}   (ready in ${Math.round((Date.now() - t0) / 1000)} s)`);
+	say(`  log in as      ${owner.email} / ${owner.password}`);
+	say(`  workflows      ${n8n.url}/home/workflows`);
+	say(`  • "${pipeline.name}"  — ACTIVE`);
+	say(`      ${n8n.url}/workflow/${pipelineId}`);
+	say('      Polls VoIPBIN every minute (n8n\'s shortest poll interval in the editor): each ended');
+	say('      recording → Download (mono WAV) → Transcribe (the fake\'s /stub/transcribe) → transcript file.');
+	say(`  • "${record.name}"  — open it and click "Execute workflow"`);
+	say(`      ${n8n.url}/workflow/${recordId}   (records call ${call.id} for 10 s)`);
+	say(`  • "${cleanupWf.name}"  — open it and click "Execute workflow"`);
+	say(`      ${n8n.url}/workflow/${cleanupId}   (archives 3 recordings older than 30 days into`);
+	say(`      ${archiveDir}, then deletes them)`);
+	say('\n  What to watch: the Executions tab of the active workflow. The fake server starts a call or');
+	say('  conference recording every 20 s, lasting 10–40 s; within a minute of each one ending, an');
+	say('  execution appears (one per poll, one item per recording). News is also printed below.');
+	say(`\n  Fake VoIPBIN   ${fake.baseUrl}  access key ${accessKey}  (already in the credential)`);
+	say(`  n8n log        ${n8n.logFile}`);
+	say('\n  Press Ctrl-C to stop everything.');
+	say(`${line}\n`);
+
+	// Live news: executions of the active workflow as they finish.
+	const seen = new Set();
+	for (;;) {
+		await sleep(5000);
+		if (stopping) return;
+		if (n8n.exitInfo) {
+			say(`n8n stopped unexpectedly. Last log lines:\n${n8n.logTail(20)}`);
+			return shutdown(1);
+		}
+		let executions;
+		try {
+			executions = await n8n.executions(pipelineId);
+		} catch {
+			continue;
+		}
+		for (const e of executions) {
+			if (seen.has(e.id) || !(e.finished || e.status === 'error' || e.status === 'crashed')) continue;
+			seen.add(e.id);
+			const items = nodeOutput(e, 'Recording Ended');
+			const transcripts = nodeOutput(e, 'Transcript').map((t) => t.json?.transcript);
+			const error = executionError(e);
+			const when = new Date().toTimeString().slice(0, 8);
+			say(
+				`${when} execution #${e.id} (${e.status}): ${items.length} ended recording(s)` +
+					(items.length ? ` — ${items.map((i) => `${i.json?.reference_type ?? i.json?.referenceType ?? ''} ${String(i.json?.id).slice(0, 8)}`).join(', ')}` : '') +
+					(transcripts.length ? `\n         transcripts: ${transcripts.join(' | ')}` : '') +
+					(error ? `\n         error: ${error}` : ''),
+			);
+		}
+	}
+}
+
+main().catch(async (error) => {
+	console.error(`\n\x1b[31mDemo failed:\x1b[0m ${error.message}`);
+	await shutdown(1);
+});
