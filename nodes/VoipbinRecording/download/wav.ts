@@ -154,6 +154,8 @@ async function readHeader(
 	for (;;) {
 		const chunk = (await chunks.header()) ?? cutShort('the header (no data chunk)');
 		if (chunk.id === 'fmt ') {
+			// Real fmt chunks are 16 to 40 bytes; a huge size must not make the reader buffer the file.
+			if (chunk.size > 1024) throw new WavFormatError(`the fmt chunk claims ${chunk.size} bytes`);
 			format = parseFormat(await chunks.body(chunk.size, 'the fmt chunk'));
 		} else if (chunk.id === 'data') {
 			if (!format) throw new WavFormatError('the data chunk comes before the fmt chunk');
@@ -162,32 +164,40 @@ async function readHeader(
 				throw new WavFormatError(`the data size ${chunk.size} is not a whole number of samples`);
 			}
 			const full = { ...format, dataBytes: chunk.size };
-			return { format: full, pcm: pcmThenTrailer(reader, chunks, full, riffSize) };
+			return { format: full, pcm: checkedPcm(reader, chunks, chunk.size, riffSize) };
 		} else {
 			await chunks.skip(chunk.size, `the ${chunk.id.trim()} chunk`);
 		}
 	}
 }
 
-async function* pcmThenTrailer(
-	reader: ByteReader,
-	chunks: Chunks,
-	format: WavFormat,
-	riffSize: number,
-): AsyncGenerator<Uint8Array> {
-	try {
-		yield* checkedPcm(reader, chunks, format.dataBytes, riffSize);
-	} finally {
-		await reader.close();
-	}
-}
-
+/** The data chunk's bytes, then a check that what follows agrees with the data and RIFF sizes. */
 async function* checkedPcm(
 	reader: ByteReader,
 	chunks: Chunks,
 	declared: number,
 	riffSize: number,
 ): AsyncGenerator<Uint8Array> {
+	try {
+		yield* pcmBytes(reader, declared);
+		chunks.ended(declared);
+		// What follows the data must be whole chunks; stray bytes mean the data size is wrong.
+		for (let chunk = await chunks.header(); chunk !== null; chunk = await chunks.header()) {
+			if (chunk.id === 'data') throw new WavFormatError('a second data chunk follows the first');
+			await chunks.skip(chunk.size, `the ${chunk.id.trim()} chunk after the data`);
+		}
+		const counted = chunks.counted;
+		if (riffSize !== counted && !(chunks.padMissing && riffSize === counted + 1)) {
+			throw new WavFormatError(
+				`the RIFF size ${riffSize} does not match the ${counted} bytes present`,
+			);
+		}
+	} finally {
+		await reader.close();
+	}
+}
+
+async function* pcmBytes(reader: ByteReader, declared: number): AsyncGenerator<Uint8Array> {
 	let left = declared;
 	while (left > 0) {
 		const chunk = await reader.next();
@@ -200,18 +210,6 @@ async function* checkedPcm(
 		const piece = chunk.subarray(0, left);
 		left -= piece.length;
 		yield piece;
-	}
-	chunks.ended(declared);
-	// What follows the data must be whole chunks; stray bytes mean the data size is wrong.
-	for (let chunk = await chunks.header(); chunk !== null; chunk = await chunks.header()) {
-		if (chunk.id === 'data') throw new WavFormatError('a second data chunk follows the first');
-		await chunks.skip(chunk.size, `the ${chunk.id.trim()} chunk after the data`);
-	}
-	const counted = chunks.counted;
-	if (riffSize !== counted && !(chunks.padMissing && riffSize === counted + 1)) {
-		throw new WavFormatError(
-			`the RIFF size ${riffSize} does not match the ${counted} bytes present`,
-		);
 	}
 }
 

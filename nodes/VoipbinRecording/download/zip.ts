@@ -518,7 +518,8 @@ async function readEndRecords(
 	if (signature === SIG_ZIP64_END) {
 		const recordStart = input.position - 4;
 		const length = readUInt64((await input.readExact(8)) ?? truncated('the zip64 end record'), 0);
-		if (length < 44) throw bad('the zip64 end record is too short');
+		// Bounded, so that a corrupt length cannot make the reader buffer the rest of the stream.
+		if (length < 44 || length > 65536) throw bad(`the zip64 end record has a length of ${length}`);
 		const record = (await input.readExact(length)) ?? truncated('the zip64 end record');
 		if (record.readUInt32LE(4) !== 0 || record.readUInt32LE(8) !== 0) {
 			throw new ZipFormatError('unsupported', 'multi-part ZIPs are not supported');
@@ -585,7 +586,10 @@ export async function* readZipEntries(source: AsyncIterable<Uint8Array>): AsyncG
 			} else if (signature === SIG_CENTRAL) {
 				await readCentralDirectory(input, seen, signature);
 				return;
-			} else if (seen.length === 0 && (signature === SIG_END || signature === SIG_ZIP64_END)) {
+			} else if (signature === SIG_END || signature === SIG_ZIP64_END) {
+				if (seen.length > 0) {
+					throw new ZipFormatError('bad-central-directory', 'the central directory is missing');
+				}
 				await readEndRecords(input, signature, {
 					count: 0,
 					directoryStart: input.position - 4,

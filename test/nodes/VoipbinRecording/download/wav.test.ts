@@ -163,6 +163,12 @@ describe('readWav', () => {
 		expect(await failure(odd)).toMatch(/whole number of samples/);
 	});
 
+	it('rejects an absurd fmt size instead of buffering the stream for it', async () => {
+		const file = riff([fmt(1), chunk('data', PCM)]);
+		file.writeUInt32LE(0x7fffffff, 16);
+		expect(await failure(file)).toMatch(/fmt chunk claims/);
+	});
+
 	it('rejects the corruptHeader fixture', async () => {
 		expect(await failure(fixture(2, true))).toMatch(/declares 48000 bytes but only 32000 follow/);
 	});

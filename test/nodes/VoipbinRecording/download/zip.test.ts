@@ -484,6 +484,24 @@ describe('readZipEntries', () => {
 			expect(await problemOf(zip)).toBe('bad-central-directory');
 		});
 
+		it('reports a missing central directory', async () => {
+			const built = handZip([entry('signed')]);
+			const end = Buffer.from(built.zip.subarray(built.endStart));
+			end.writeUInt32LE(built.centralStart, 16);
+			end.writeUInt32LE(0, 12);
+			const zip = Buffer.concat([built.zip.subarray(0, built.centralStart), end]);
+			expect(await problemOf(zip)).toBe('bad-central-directory');
+		});
+
+		it('rejects a zip64 end record whose length would make it buffer the stream', async () => {
+			const zip = Buffer.concat([
+				Buffer.from('504b0606', 'hex'),
+				Buffer.from('0000000001000000', 'hex'),
+				Buffer.alloc(100_000),
+			]);
+			expect(await problemOf(zip)).toBe('bad-central-directory');
+		});
+
 		it('rejects unsupported methods and encryption', async () => {
 			const method = handZip([entry('none', 0)]);
 			method.zip.writeUInt16LE(12, 8);
