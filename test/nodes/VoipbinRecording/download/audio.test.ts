@@ -1,6 +1,8 @@
 import { interleaveStereo, mixToMono } from '../../../../nodes/VoipbinRecording/download/audio';
 import { readWav } from '../../../../nodes/VoipbinRecording/download/wav';
+import { readZipEntries } from '../../../../nodes/VoipbinRecording/download/zip';
 import { SAMPLE_RATE, expectedSample, wavFileChunks } from '../../../fake-voipbin/audio';
+import { zipStream } from '../../../fake-voipbin/zip-writer';
 import { chunked, collect, fromIterable, randomSizes } from './streams';
 
 const SEED = 'audio-test';
@@ -84,6 +86,44 @@ describe('mixToMono', () => {
 			mixToMono(fromIterable([Buffer.from([5, 0, 7])]), fromIterable([])),
 		);
 		expect(samplesOf(mixed)).toEqual([5, 7]);
+	});
+
+	it('mixes the two directions streamed from two downloads of one call ZIP', async () => {
+		const seconds = 4;
+		const zip = await collect(
+			zipStream(
+				(['out', 'in'] as const).map((direction) => ({
+					name: `call_${direction}.wav`,
+					chunks: () => wavFileChunks({ seed: SEED, direction, seconds }),
+				})),
+			),
+		);
+		// As the node does it: one download per direction, each ZIP read on to its end afterwards.
+		const open = async (direction: 'in' | 'out') => {
+			const entries = readZipEntries(chunked(zip, randomSizes(20_000, direction.length)));
+			for (let next = await entries.next(); !next.done; next = await entries.next()) {
+				if (next.value.name === `call_${direction}.wav`) {
+					return { pcm: (await readWav(next.value.data)).pcm, entries };
+				}
+			}
+			throw new Error(`no ${direction} entry`);
+		};
+		const [inSide, outSide] = await Promise.all([open('in'), open('out')]);
+		const mixed = await collect(mixToMono(inSide.pcm, outSide.pcm));
+		// Reading on skips the other entry and checks the ZIP's central directory.
+		for (const { entries } of [inSide, outSide]) {
+			for (let rest = await entries.next(); !rest.done; rest = await entries.next()) {
+				expect(rest.value.name).toBe('call_in.wav');
+			}
+		}
+		const expected = Buffer.alloc(seconds * SAMPLE_RATE * 2);
+		for (let i = 0; i < expected.length / 2; i++) {
+			expected.writeInt16LE(
+				clamp(expectedSample(SEED, 'in', i) + expectedSample(SEED, 'out', i)),
+				2 * i,
+			);
+		}
+		expect(mixed.equals(expected)).toBe(true);
 	});
 
 	it('passes on an error from either input and closes the other', async () => {
