@@ -6,6 +6,7 @@ import type {
 	IPollFunctions,
 } from 'n8n-workflow';
 
+import { referenceFilterOptions } from './actions/descriptions';
 import { audioOutputField, binaryPropertyField } from './download/audioItems';
 import { pollRecordings } from './trigger/poll';
 
@@ -110,24 +111,7 @@ export class VoipbinRecordingTrigger implements INodeType {
 						default: 0,
 						description: 'Skip ended recordings shorter than this (tm_end − tm_start)',
 					},
-					{
-						displayName: 'Reference ID',
-						name: 'referenceId',
-						type: 'string',
-						default: '',
-						description: 'Only recordings of this call, or of this confbridge',
-					},
-					{
-						displayName: 'Reference Type',
-						name: 'referenceType',
-						type: 'options',
-						options: [
-							{ name: 'Any', value: '' },
-							{ name: 'Call', value: 'call' },
-							{ name: 'Conference', value: 'confbridge' },
-						],
-						default: '',
-					},
+					...referenceFilterOptions,
 				],
 			},
 			{

@@ -24,6 +24,28 @@ export const recordingIdField: INodeProperties = {
 	hint: 'Drag the ID in from a previous node, e.g. {{ $json.id }}',
 };
 
+/** Filters on what a recording is of; shared by Get Many and the trigger. */
+export const referenceFilterOptions: INodeProperties[] = [
+	{
+		displayName: 'Reference ID',
+		name: 'referenceId',
+		type: 'string',
+		default: '',
+		description: 'Only recordings of this call, or of this confbridge for conference recordings',
+	},
+	{
+		displayName: 'Reference Type',
+		name: 'referenceType',
+		type: 'options',
+		options: [
+			{ name: 'Any', value: '' },
+			{ name: 'Call', value: 'call' },
+			{ name: 'Conference', value: 'confbridge' },
+		],
+		default: '',
+	},
+];
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Reads an ID parameter and checks it is a UUID before any request is made. */

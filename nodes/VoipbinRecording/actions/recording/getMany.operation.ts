@@ -7,7 +7,7 @@ import type { RecordingFilters } from '../../model/filters';
 import { normalizeReferenceType, recordingTime } from '../../model/recording';
 import { millisToMicros } from '../../model/time';
 import { listAllRecordings } from '../../transport/pagination';
-import { showFor } from '../descriptions';
+import { referenceFilterOptions, showFor } from '../descriptions';
 
 export const description: INodeProperties[] = showFor('getMany', [
 	{
@@ -55,25 +55,7 @@ export const description: INodeProperties[] = showFor('getMany', [
 				default: '',
 				description: 'Only recordings created before this time',
 			},
-			{
-				displayName: 'Reference ID',
-				name: 'referenceId',
-				type: 'string',
-				default: '',
-				description:
-					'Only recordings of this call, or of this confbridge for conference recordings',
-			},
-			{
-				displayName: 'Reference Type',
-				name: 'referenceType',
-				type: 'options',
-				options: [
-					{ name: 'Any', value: '' },
-					{ name: 'Call', value: 'call' },
-					{ name: 'Conference', value: 'confbridge' },
-				],
-				default: '',
-			},
+			...referenceFilterOptions,
 			{
 				displayName: 'Status',
 				name: 'statuses',
