@@ -105,7 +105,7 @@ function notReadyError(
 	options: AudioDownloadOptions,
 ): NodeOperationError {
 	const missing = error instanceof AudioNotReadyError && error.missingDirections.length > 0;
-	return new NodeOperationError(
+	const notReady = new NodeOperationError(
 		ctx.getNode(),
 		`The audio of recording ${recording.id} is not ready: ${redactSecrets(error.message)}`,
 		{
@@ -117,6 +117,14 @@ function notReadyError(
 					: 'raise "Max Wait for Files", or try again later.'),
 		},
 	);
+	return Object.assign(notReady, { [NOT_READY]: true });
+}
+
+const NOT_READY = 'voipbinAudioNotReady';
+
+/** Whether a download failed only because the files were not whole within its wait. */
+export function isAudioNotReady(error: unknown): boolean {
+	return (error as Record<string, unknown> | undefined)?.[NOT_READY] === true;
 }
 
 /** `recording_20260115T093000Z_<id>`: sorts by start time, and says which recording it is. */

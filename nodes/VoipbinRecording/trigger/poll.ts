@@ -3,13 +3,19 @@ import type { IDataObject, INodeExecutionData, IPollFunctions } from 'n8n-workfl
 
 import type { AudioOutput } from '../download/audioFiles';
 import { audioItems } from '../download/audioItems';
-import { downloadRecordingAudio } from '../download/recordingAudio';
+import { downloadRecordingAudio, isAudioNotReady } from '../download/recordingAudio';
 import type { Recording, ReferenceType } from '../model/recording';
 import { millisToMicros } from '../model/time';
 import { listRecordingPages } from '../transport/pagination';
 import { getRecording } from '../transport/recordings';
 import { pickSampleEvent, startScan } from './decide';
-import type { FirstRunOption, PollScan, TriggerEvent, TriggerEventKind, TriggerOptions } from './decide';
+import type {
+	FirstRunOption,
+	PollScan,
+	TriggerEvent,
+	TriggerEventKind,
+	TriggerOptions,
+} from './decide';
 import { readState, writeState } from './state';
 
 /** The trigger's parameters, read once per poll. */
@@ -125,7 +131,10 @@ async function checkPending(ctx: IPollFunctions, scan: PollScan, deadline: numbe
 			scan.fetched(id, await getRecording(ctx, id));
 		} catch (error) {
 			if (error instanceof NodeApiError && error.httpCode === '404') scan.fetched(id, 'gone');
-			else ctx.logger.warn(`VoIPBIN Recording Trigger: could not check recording ${id}: ${(error as Error).message}`);
+			else
+				ctx.logger.warn(
+					`VoIPBIN Recording Trigger: could not check recording ${id}: ${(error as Error).message}`,
+				);
 		}
 	}
 }
@@ -182,12 +191,16 @@ async function eventWithAudio(
 			maxWaitMs,
 			allowMissingDirection: false,
 		});
-		return audioItems(ctx, event.recording, files, { binaryPropertyName: audio.binaryPropertyName }).map(
-			(item) => ({ ...item, json: { ...item.json, event: event.kind, previousStatus: event.previousStatus } }),
-		);
+		return audioItems(ctx, event.recording, files, {
+			binaryPropertyName: audio.binaryPropertyName,
+		}).map((item) => ({
+			...item,
+			json: { ...item.json, event: event.kind, previousStatus: event.previousStatus },
+		}));
 	} catch (error) {
-		// Cut short by the poll's budget rather than by the user's wait: try again next poll.
-		if (maxWaitMs < audio.maxWaitMs) return undefined;
+		// Files not whole yet, and the wait was cut short by the poll's budget rather than by the
+		// user's setting: try again next poll. Any other failure is final and shown on the event.
+		if (isAudioNotReady(error) && maxWaitMs < audio.maxWaitMs) return undefined;
 		return [{ json: { ...eventJson(event), audioError: (error as Error).message } }];
 	}
 }
