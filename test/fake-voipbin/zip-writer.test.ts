@@ -27,7 +27,7 @@ const ENTRIES: ZipSourceEntry[] = [
 	},
 ];
 
-/** Walks the ZIP by its local headers and descriptors, as a reader that trusts Go's layout would. */
+/** Walks the ZIP by local headers and descriptors, as a reader that trusts Go's layout would. */
 function parseGoLayout(zip: Buffer, wide: boolean) {
 	const entries = [];
 	let at = 0;

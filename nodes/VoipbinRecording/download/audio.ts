@@ -105,7 +105,10 @@ export function mixToMono(
 	});
 }
 
-/** Interleaves two mono streams into stereo (a = left, b = right); the shorter is padded with silence. */
+/**
+ * Interleaves two mono streams into stereo (a = left, b = right); the shorter is padded with
+ * silence.
+ */
 export function interleaveStereo(
 	left: AsyncIterable<Uint8Array>,
 	right: AsyncIterable<Uint8Array>,

@@ -60,7 +60,8 @@ function parseFormat(body: Buffer): Omit<WavFormat, 'dataBytes'> {
 		format.bitsPerSample % 8 !== 0
 	) {
 		throw new WavFormatError(
-			`unusable PCM format (${format.channels} channels, ${format.sampleRate} Hz, ${format.bitsPerSample} bits)`,
+			`unusable PCM format (${format.channels} channels, ${format.sampleRate} Hz, ` +
+				`${format.bitsPerSample} bits)`,
 		);
 	}
 	return format;
@@ -115,7 +116,7 @@ class Chunks {
 		this.padPending = size % 2 === 1;
 	}
 
-	/** Whether the last chunk's pad byte was left out (tolerated, the RIFF size may count it or not). */
+	/** Whether the last chunk's pad byte is missing (tolerated; the RIFF size may count it). */
 	get padMissing(): boolean {
 		return this.padPending;
 	}

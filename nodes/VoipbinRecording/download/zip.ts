@@ -27,7 +27,9 @@ export class ZipFormatError extends Error {
 export interface ZipEntry {
 	name: string;
 	compressedMethod: 0 | 8;
-	/** Decompressed bytes. Iterating to the end verifies CRC-32 and sizes, throwing ZipFormatError. */
+	/**
+	 * Decompressed bytes. Iterating to the end verifies CRC-32 and sizes, throwing ZipFormatError.
+	 */
 	data: AsyncIterable<Uint8Array>;
 }
 
@@ -55,7 +57,10 @@ const DESCRIPTOR_FORMS = [
 	{ length: 12, signed: false, wide: false },
 	{ length: 20, signed: false, wide: true },
 ];
-/** Bytes held back from the inflater while scanning: the longest descriptor plus an unread signature's first three bytes. */
+/**
+ * Bytes held back from the inflater while scanning: the longest descriptor plus the first three
+ * bytes of a signature not yet complete.
+ */
 const HOLD_BACK = 24 + 3;
 /**
  * Compressed bytes gathered before they are handed on: a write to the DecompressionStream costs
@@ -111,7 +116,7 @@ export class ByteReader {
 		this.position -= bytes.length;
 	}
 
-	/** The next `length` bytes (a copy only when they span chunks), or null if the stream ends first. */
+	/** The next `length` bytes (copied only if they span chunks); null if the stream ends first. */
 	async readExact(length: number): Promise<Buffer | null> {
 		const first = length === 0 ? EMPTY : await this.next();
 		if (first === null) return null;
@@ -158,10 +163,10 @@ interface LocalEntry {
 
 /** The compressed bytes of one entry, read off the input as they are asked for. */
 class EntryBody {
-	done = false;
+	private done = false;
 
 	/** Set once the reader has moved past this entry; later reads by the consumer must fail. */
-	abandoned = false;
+	private abandoned = false;
 
 	/** Serialises reads, so a late consumer and the reader draining the entry never interleave. */
 	private queue: Promise<unknown> = Promise.resolve();
@@ -338,7 +343,7 @@ function checkSizes(entry: LocalEntry, crc: number, size: number): void {
 		throw new ZipFormatError('crc-mismatch', `${entry.name} is corrupt (CRC-32)`);
 }
 
-/** zlib's complaints about the deflate data mean the entry is corrupt; anything else passes through. */
+/** zlib's complaints about the deflate data mean a corrupt entry; other errors pass through. */
 function inflateFailure(entry: LocalEntry, error: Error & { code?: string }): Error {
 	if (error instanceof ZipFormatError || !error.code?.startsWith('Z_')) return error;
 	return new ZipFormatError('crc-mismatch', `${entry.name} is corrupt (${error.message})`);
@@ -452,7 +457,10 @@ function zip64Extra(
 	};
 }
 
-/** Reads the central directory (its signature already read) and the end records, and checks them against the entries seen. */
+/**
+ * Reads the central directory (its signature already read) and the end records, and checks them
+ * against the entries seen.
+ */
 async function readCentralDirectory(
 	input: ByteReader,
 	seen: LocalEntry[],
@@ -506,7 +514,7 @@ async function readCentralDirectory(
 	await readEndRecords(input, signature, { count, directoryStart, directorySize });
 }
 
-/** Reads the end record (preceded by the zip64 end record and locator when present) and checks it. */
+/** Reads the end record (after the zip64 end record and locator, if present) and checks it. */
 async function readEndRecords(
 	input: ByteReader,
 	firstSignature: number,

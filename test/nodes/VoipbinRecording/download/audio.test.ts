@@ -46,7 +46,7 @@ describe('mixToMono', () => {
 		]);
 	});
 
-	it('pads the shorter stream with silence, whichever it is, and handles an empty one', async () => {
+	it('pads the shorter stream with silence, whichever it is, even an empty one', async () => {
 		const short = pcm([1, 2, 3]);
 		const long = pcm([10, 20, 30, 40, 50]);
 		const expected = [11, 22, 33, 40, 50];

@@ -365,7 +365,7 @@ describe('readZipEntries', () => {
 			expect(await problemOf(goStyle)).toBe('valid');
 		});
 
-		it('reports a hand-built ZIP with sizes in the headers cut at every offset as truncated', async () => {
+		it('reports a ZIP with sizes in the headers cut at every offset as truncated', async () => {
 			const { zip } = handZip([
 				{ name: 'a', data: randomBytes(200, 6), method: 8, descriptor: 'none' },
 				{ name: 'b', data: randomBytes(100, 7), method: 0, descriptor: 'none' },
@@ -420,7 +420,7 @@ describe('readZipEntries', () => {
 			expect(await problemOf(zip)).toBe('size-mismatch');
 		});
 
-		it('finds no descriptor when its compressed size is wrong, and reports truncation', async () => {
+		it('finds no descriptor whose compressed size is wrong, so reports truncation', async () => {
 			const { zip, layout } = handZip([entry('signed')]);
 			const at = layout[0].descriptor + 8;
 			zip.writeUInt32LE(zip.readUInt32LE(at) + 1, at);
