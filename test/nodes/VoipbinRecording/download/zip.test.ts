@@ -286,6 +286,46 @@ describe('readZipEntries', () => {
 		});
 	});
 
+	describe("reads ZIPs made by Python's zipfile, streaming to a pipe", () => {
+		// Streaming makes zipfile use data descriptors; force_zip64 makes them (and more) zip64.
+		const script = [
+			'import sys, zipfile, io',
+			'class Pipe(io.RawIOBase):',
+			'    def writable(self): return True',
+			'    def write(self, b): return sys.stdout.buffer.write(b)',
+			'with zipfile.ZipFile(Pipe(), "w", compression=zipfile.ZIP_DEFLATED) as z:',
+			'    for name in sys.argv[2:]:',
+			'        with open(name, "rb") as src, z.open(name, "w", force_zip64=sys.argv[1] == "64") as dst:',
+			'            dst.write(src.read())',
+		].join('\n');
+		const hasPython = (() => {
+			try {
+				execFileSync('python3', ['-c', 'import zipfile'], { stdio: 'ignore' });
+				return true;
+			} catch {
+				return false;
+			}
+		})();
+		(hasPython ? it.each : it.skip.each)(['32', '64'])('with %s-bit sizes', async (bits) => {
+			const dir = mkdtempSync(join(tmpdir(), 'zip-test-'));
+			try {
+				const files = { 'rec_out.wav': wav('out', 2), 'noise.bin': randomBytes(10_000, 12) };
+				for (const [name, data] of Object.entries(files)) writeFileSync(join(dir, name), data);
+				const zip = execFileSync('python3', ['-c', script, bits, ...Object.keys(files)], {
+					cwd: dir,
+				});
+				expect(zip.readUInt16LE(6) & 8).toBe(8);
+				const entries = await readAll(chunked(zip, randomSizes(5000, 13)));
+				expect(entries.map((e) => e.name)).toEqual(Object.keys(files));
+				entries.forEach((e) =>
+					expect(e.data.equals(files[e.name as keyof typeof files])).toBe(true),
+				);
+			} finally {
+				rmSync(dir, { recursive: true, force: true });
+			}
+		});
+	});
+
 	describe('skipping', () => {
 		const first = randomBytes(50_000, 4);
 		const second = Buffer.from('second entry '.repeat(1000));
