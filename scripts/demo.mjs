@@ -106,7 +106,7 @@ async function startFake(accessKey) {
 					ready = JSON.parse(m[1]);
 					clearTimeout(timer);
 					resolve(ready);
-				} else if (ready && /\bdemo: /.test(line)) {
+				} else if (ready && !stopping && /\bdemo: /.test(line)) {
 					// The scenario's own news: a call or conference recording started.
 					say(`  \x1b[2m${line.replace(/^\[fake-voipbin\] demo: /, 'VoIPBIN (fake): ')}\x1b[0m`);
 				}
@@ -267,7 +267,7 @@ async function main() {
 			say(
 				`${when} execution #${e.id} (${e.status}): ${items.length} ended recording(s)` +
 					(items.length ? ` — ${items.map((i) => `${i.json?.reference_type ?? i.json?.referenceType ?? ''} ${String(i.json?.id).slice(0, 8)}`).join(', ')}` : '') +
-					(transcripts.length ? `\n         transcripts: ${transcripts.join(' | ')}` : '') +
+					(transcripts.length ? `\n         transcripts: ${transcripts.map((t) => String(t).slice(0, 60)).join(' | ')}` : '') +
 					(error ? `\n         error: ${error}` : ''),
 			);
 		}

@@ -263,7 +263,7 @@ export async function ensureN8n({ cacheDir = defaultCacheDir(), log = defaultLog
 		}
 		// Always (re)run when the marker is missing: npm finishes an interrupted install quickly.
 		await step(
-			`Installing n8n ${N8N_VERSION} (once, ~4 min)…`,
+			`Installing n8n ${N8N_VERSION} (once, ~4–10 min)…`,
 			['install', '--prefix', cacheDir, '--save-exact', '--ignore-scripts', `n8n@${N8N_VERSION}`],
 			'install-n8n.log',
 		);
@@ -358,8 +358,11 @@ export class N8nInstance {
 
 	async env() {
 		const binDir = path.dirname(this.runtime.nodeBin);
+		const inherited = { ...process.env };
+		// n8n refuses to load nodes when NODE_ENV=test (a test runner's setting).
+		if (inherited.NODE_ENV === 'test') delete inherited.NODE_ENV;
 		return {
-			...process.env,
+			...inherited,
 			PATH: `${binDir}${path.delimiter}${process.env.PATH}`,
 			N8N_USER_FOLDER: this.userFolder,
 			N8N_PORT: String(this.port),

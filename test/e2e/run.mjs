@@ -15,7 +15,7 @@
 // 6. checks n8n's credential test (the editor's "Test" button) with a wrong access key.
 // Exits non-zero on any failure; the last line is `e2e: N passed, M failed`.
 //
-// Environment: E2E_TIMEOUT_MS (default 600000, counted after the n8n install), E2E_KEEP=1 keeps
+// Environment: E2E_TIMEOUT_MS (default 900000, counted after the n8n install), E2E_KEEP=1 keeps
 // the temp folder, E2E_SKIP_BUILD=1, VOIPBIN_N8N_CACHE (see n8n-runtime.mjs).
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -34,7 +34,7 @@ import {
 } from '../../scripts/n8n-runtime.mjs';
 
 const ROOT = PACKAGE_ROOT;
-const TIME_LIMIT_MS = Number(process.env.E2E_TIMEOUT_MS ?? 600_000);
+const TIME_LIMIT_MS = Number(process.env.E2E_TIMEOUT_MS ?? 900_000);
 const t0 = Date.now();
 const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(0)}s`;
 const say = (message) => console.log(`[e2e ${elapsed()}] ${message}`);
