@@ -263,7 +263,7 @@ export async function ensureN8n({ cacheDir = defaultCacheDir(), log = defaultLog
 		}
 		// Always (re)run when the marker is missing: npm finishes an interrupted install quickly.
 		await step(
-			`Installing n8n ${N8N_VERSION} (once, ~4–10 min)…`,
+			`Installing n8n ${N8N_VERSION} (once, ~4 min)…`,
 			['install', '--prefix', cacheDir, '--save-exact', '--ignore-scripts', `n8n@${N8N_VERSION}`],
 			'install-n8n.log',
 		);
