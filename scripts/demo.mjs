@@ -75,6 +75,14 @@ async function startFake(accessKey) {
 		{ cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
 	);
 	const exited = new Promise((resolve) => child.on('exit', resolve));
+	const killOnExit = () => {
+		try {
+			process.kill(-child.pid, 'SIGTERM');
+		} catch {
+			// gone
+		}
+	};
+	process.on('exit', killOnExit);
 	cleanups.push(async () => {
 		try {
 			process.kill(-child.pid, 'SIGTERM');

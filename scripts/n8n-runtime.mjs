@@ -82,6 +82,13 @@ export function cacheProblems(dir = defaultCacheDir()) {
 // ---------------------------------------------------------------------------------------------
 // Small process helpers
 
+// Process groups started here that are still running: ended when this process exits, so that an
+// interrupted install or test leaves no npm or n8n behind.
+const liveGroups = new Set();
+process.on('exit', () => {
+	for (const pid of liveGroups) killGroup(pid, 'SIGTERM');
+});
+
 /** Runs a command; resolves {code, signal, stdout, stderr}. Output can also go to a log file. */
 export function run(cmd, args, { cwd, env, logFile, timeoutMs = 0, input } = {}) {
 	return new Promise((resolve, reject) => {
@@ -91,6 +98,7 @@ export function run(cmd, args, { cwd, env, logFile, timeoutMs = 0, input } = {})
 			stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
 			detached: true,
 		});
+		if (child.pid) liveGroups.add(child.pid);
 		const log = logFile ? fs.createWriteStream(logFile, { flags: 'a' }) : undefined;
 		let stdout = '';
 		let stderr = '';
@@ -117,6 +125,7 @@ export function run(cmd, args, { cwd, env, logFile, timeoutMs = 0, input } = {})
 			reject(error);
 		});
 		child.on('close', (code, signal) => {
+			liveGroups.delete(child.pid);
 			clearTimeout(timer);
 			log?.end();
 			if (timedOut) {
@@ -497,7 +506,14 @@ export class N8nInstance {
 			detached: true,
 		});
 		fs.closeSync(out);
-		this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
+		const pid = this.child.pid;
+		liveGroups.add(pid);
+		this.exited = new Promise((resolve) =>
+			this.child.on('exit', (code, signal) => {
+				liveGroups.delete(pid);
+				resolve({ code, signal });
+			}),
+		);
 		let exitInfo;
 		this.exitInfo = undefined;
 		this.exited.then((info) => {

@@ -147,6 +147,14 @@ async function startFake() {
 	let stderr = '';
 	child.stderr.on('data', (d) => (stderr += d));
 	const exited = new Promise((resolve) => child.on('exit', resolve));
+	const killOnExit = () => {
+		try {
+			process.kill(-child.pid, 'SIGTERM');
+		} catch {
+			// gone
+		}
+	};
+	process.on('exit', killOnExit);
 	const stop = async () => {
 		try {
 			process.kill(-child.pid, 'SIGTERM');
