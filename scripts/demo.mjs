@@ -71,7 +71,17 @@ async function startFake(accessKey) {
 	const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 	const child = spawn(
 		tsx,
-		[path.join(ROOT, 'test', 'fake-voipbin', 'cli.ts'), '--port', '0', '--storage-port', '0', '--access-key', accessKey, '--scenario', 'demo'],
+		[
+			path.join(ROOT, 'test', 'fake-voipbin', 'cli.ts'),
+			'--port',
+			'0',
+			'--storage-port',
+			'0',
+			'--access-key',
+			accessKey,
+			'--scenario',
+			'demo',
+		],
 		{ cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
 	);
 	const exited = new Promise((resolve) => child.on('exit', resolve));
@@ -102,7 +112,10 @@ async function startFake(accessKey) {
 	return await new Promise((resolve, reject) => {
 		let buffer = '';
 		let ready;
-		const timer = setTimeout(() => reject(new Error(`The fake VoIPBIN did not start in 60 s.\n${stderr}`)), 60_000);
+		const timer = setTimeout(
+			() => reject(new Error(`The fake VoIPBIN did not start in 60 s.\n${stderr}`)),
+			60_000,
+		);
 		child.stdout.on('data', (d) => {
 			buffer += d;
 			let nl;
@@ -145,7 +158,8 @@ function loadExample(file) {
 
 function useCredential(workflow, credential) {
 	for (const node of workflow.nodes) {
-		if (node.credentials?.voipbinApi) node.credentials.voipbinApi = { id: credential.id, name: credential.name };
+		if (node.credentials?.voipbinApi)
+			node.credentials.voipbinApi = { id: credential.id, name: credential.name };
 	}
 	return workflow;
 }
@@ -154,12 +168,17 @@ const nodeNamed = (workflow, name) => workflow.nodes.find((n) => n.name === name
 
 async function main() {
 	const t0 = Date.now();
-	say(`\n\x1b[1mn8n-nodes-voipbin demo\x1b[0m — a real n8n ${N8N_VERSION} with this package, against a fake VoIPBIN\n`);
+	say(
+		`\n\x1b[1mn8n-nodes-voipbin demo\x1b[0m — a real n8n ${N8N_VERSION} with this package, against a fake VoIPBIN\n`,
+	);
 
 	if (!args['no-build']) {
 		step('Building the package (npm run build)…');
 		const built = await run('npm', ['run', 'build'], { cwd: ROOT, timeoutMs: 5 * 60_000 });
-		if (built.code !== 0) throw new Error(`npm run build failed:\n${(built.stdout + built.stderr).trim().split('\n').slice(-25).join('\n')}`);
+		if (built.code !== 0)
+			throw new Error(
+				`npm run build failed:\n${(built.stdout + built.stderr).trim().split('\n').slice(-25).join('\n')}`,
+			);
 	}
 
 	step('Checking the n8n install cache…');
@@ -210,15 +229,25 @@ async function main() {
 	const record = useCredential(loadExample('record-call-and-download.json'), credential);
 	nodeNamed(record, 'Start Recording').parameters.callId = call.id;
 	nodeNamed(record, 'Start Recording').parameters.startOptions = { format: 'wav', duration: 10 };
-	nodeNamed(record, 'Wait for End').parameters.waitOptions = { maxWaitSeconds: 120, pollIntervalSeconds: 2 };
+	nodeNamed(record, 'Wait for End').parameters.waitOptions = {
+		maxWaitSeconds: 120,
+		pollIntervalSeconds: 2,
+	};
 
 	const cleanupWf = useCredential(loadExample('cleanup-old-recordings.json'), credential);
 	const save = nodeNamed(cleanupWf, 'Save to Disk');
 	const archiveDir = path.join(n8n.filesDir, 'voipbin-archive');
 	fs.mkdirSync(archiveDir, { recursive: true });
-	save.parameters.fileName = save.parameters.fileName.replace('/home/node/.n8n-files/voipbin-archive', archiveDir);
+	save.parameters.fileName = save.parameters.fileName.replace(
+		'/home/node/.n8n-files/voipbin-archive',
+		archiveDir,
+	);
 
-	const [pipelineId, recordId, cleanupId] = await n8n.importWorkflows([pipeline, record, cleanupWf]);
+	const [pipelineId, recordId, cleanupId] = await n8n.importWorkflows([
+		pipeline,
+		record,
+		cleanupWf,
+	]);
 	await n8n.publishWorkflow(pipelineId);
 
 	step(`Starting n8n on port ${port}…`);
@@ -230,19 +259,25 @@ async function main() {
 
 	const line = '─'.repeat(78);
 	say(`\n${line}`);
-	say(`\x1b[1mn8n is running:\x1b[0m  ${n8n.url}   (ready in ${Math.round((Date.now() - t0) / 1000)} s)`);
+	say(
+		`\x1b[1mn8n is running:\x1b[0m  ${n8n.url}   (ready in ${Math.round((Date.now() - t0) / 1000)} s)`,
+	);
 	say(`  log in as      ${owner.email} / ${owner.password}`);
 	say(`  workflows      ${n8n.url}/home/workflows`);
 	say(`  • "${pipeline.name}"  — ACTIVE`);
 	say(`      ${n8n.url}/workflow/${pipelineId}`);
-	say('      Polls VoIPBIN every minute (n8n\'s shortest poll interval in the editor): each ended');
-	say('      recording → Download (mono WAV) → Transcribe (the fake\'s /stub/transcribe) → transcript file.');
+	say("      Polls VoIPBIN every minute (n8n's shortest poll interval in the editor): each ended");
+	say(
+		"      recording → Download (mono WAV) → Transcribe (the fake's /stub/transcribe) → transcript file.",
+	);
 	say(`  • "${record.name}"  — open it and click "Execute workflow"`);
 	say(`      ${n8n.url}/workflow/${recordId}   (records call ${call.id} for 10 s)`);
 	say(`  • "${cleanupWf.name}"  — open it and click "Execute workflow"`);
 	say(`      ${n8n.url}/workflow/${cleanupId}   (archives 3 recordings older than 30 days into`);
 	say(`      ${archiveDir}, then deletes them)`);
-	say('\n  What to watch: the Executions tab of the active workflow. The fake server starts a call or');
+	say(
+		'\n  What to watch: the Executions tab of the active workflow. The fake server starts a call or',
+	);
 	say('  conference recording every 20 s, lasting 10–40 s; within a minute of each one ending, an');
 	say('  execution appears (one per poll, one item per recording). News is also printed below.');
 	say(`\n  Fake VoIPBIN   ${fake.baseUrl}  access key ${accessKey}  (already in the credential)`);
@@ -266,7 +301,8 @@ async function main() {
 			continue;
 		}
 		for (const e of executions) {
-			if (seen.has(e.id) || !(e.finished || e.status === 'error' || e.status === 'crashed')) continue;
+			if (seen.has(e.id) || !(e.finished || e.status === 'error' || e.status === 'crashed'))
+				continue;
 			seen.add(e.id);
 			const items = nodeOutput(e, 'Recording Ended');
 			const transcripts = nodeOutput(e, 'Transcript').map((t) => t.json?.transcript);
@@ -274,8 +310,12 @@ async function main() {
 			const when = new Date().toTimeString().slice(0, 8);
 			say(
 				`${when} execution #${e.id} (${e.status}): ${items.length} ended recording(s)` +
-					(items.length ? ` — ${items.map((i) => `${i.json?.reference_type ?? i.json?.referenceType ?? ''} ${String(i.json?.id).slice(0, 8)}`).join(', ')}` : '') +
-					(transcripts.length ? `\n         transcripts: ${transcripts.map((t) => String(t).slice(0, 60)).join(' | ')}` : '') +
+					(items.length
+						? ` — ${items.map((i) => `${i.json?.reference_type ?? i.json?.referenceType ?? ''} ${String(i.json?.id).slice(0, 8)}`).join(', ')}`
+						: '') +
+					(transcripts.length
+						? `\n         transcripts: ${transcripts.map((t) => String(t).slice(0, 60)).join(' | ')}`
+						: '') +
 					(error ? `\n         error: ${error}` : ''),
 			);
 		}

@@ -71,7 +71,8 @@ export function cacheProblems(dir = defaultCacheDir()) {
 	if (!fs.existsSync(p.marker)) problems.push(`no ${MARKER} marker`);
 	if (!fs.existsSync(p.nodeBin)) problems.push(`no Node ${NODE_MAJOR} binary`);
 	const n8nVersion = readJson(p.n8nPackageJson)?.version;
-	if (n8nVersion !== N8N_VERSION) problems.push(`n8n is ${n8nVersion ?? 'missing'}, want ${N8N_VERSION}`);
+	if (n8nVersion !== N8N_VERSION)
+		problems.push(`n8n is ${n8nVersion ?? 'missing'}, want ${N8N_VERSION}`);
 	if (!fs.existsSync(p.n8nBin)) problems.push('no n8n bin');
 	if (!fs.existsSync(path.join(p.sqliteDir, 'build', 'Release', 'node_sqlite3.node')))
 		problems.push('sqlite3 not built');
@@ -187,7 +188,11 @@ function npmCommand() {
 }
 
 function tail(text, lines = 30) {
-	return String(text ?? '').trimEnd().split('\n').slice(-lines).join('\n');
+	return String(text ?? '')
+		.trimEnd()
+		.split('\n')
+		.slice(-lines)
+		.join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -205,7 +210,9 @@ async function withLock(dir, log, fn) {
 			break;
 		} catch (error) {
 			if (error.code !== 'EEXIST') throw error;
-			const pid = Number(fs.readFileSync(path.join(lockDir, 'pid'), { encoding: 'utf8', flag: 'a+' }));
+			const pid = Number(
+				fs.readFileSync(path.join(lockDir, 'pid'), { encoding: 'utf8', flag: 'a+' }),
+			);
 			const age = Date.now() - fs.statSync(lockDir).mtimeMs;
 			if ((pid && !isAlive(pid)) || (!pid && age > 60_000)) {
 				fs.rmSync(lockDir, { recursive: true, force: true });
@@ -246,13 +253,23 @@ export async function ensureN8n({ cacheDir = defaultCacheDir(), log = defaultLog
 			);
 		}
 		const npm = npmCommand();
-		const npmEnv = { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
+		const npmEnv = {
+			...process.env,
+			npm_config_update_notifier: 'false',
+			npm_config_fund: 'false',
+			npm_config_audit: 'false',
+		};
 		const step = async (message, args, logName, env = npmEnv, timeoutMs = 20 * 60_000) => {
 			log(message);
 			const t0 = Date.now();
 			const logFile = path.join(cacheDir, logName);
 			fs.writeFileSync(logFile, `$ npm ${args.join(' ')}\n`);
-			const result = await run(npm.cmd, [...npm.pre, ...args], { cwd: cacheDir, env, logFile, timeoutMs });
+			const result = await run(npm.cmd, [...npm.pre, ...args], {
+				cwd: cacheDir,
+				env,
+				logFile,
+				timeoutMs,
+			});
 			if (result.code !== 0) {
 				throw new Error(
 					`npm ${args.slice(0, 2).join(' ')} failed (exit ${result.code}); see ${logFile}\n${tail(result.stderr || result.stdout)}`,
@@ -261,8 +278,10 @@ export async function ensureN8n({ cacheDir = defaultCacheDir(), log = defaultLog
 			log(`  done in ${Math.round((Date.now() - t0) / 1000)} s`);
 		};
 
-		const nodeOk = fs.existsSync(p.nodeBin) &&
-			(await run(p.nodeBin, ['-p', 'process.versions.node'])).stdout.trim().split('.')[0] === String(NODE_MAJOR);
+		const nodeOk =
+			fs.existsSync(p.nodeBin) &&
+			(await run(p.nodeBin, ['-p', 'process.versions.node'])).stdout.trim().split('.')[0] ===
+				String(NODE_MAJOR);
 		if (!nodeOk) {
 			await step(
 				`Installing Node ${NODE_MAJOR} for n8n (once)…`,
@@ -276,17 +295,23 @@ export async function ensureN8n({ cacheDir = defaultCacheDir(), log = defaultLog
 			['install', '--prefix', cacheDir, '--save-exact', '--ignore-scripts', `n8n@${N8N_VERSION}`],
 			'install-n8n.log',
 		);
-		await step(
-			'Rebuilding sqlite3…',
-			['rebuild', '--prefix', cacheDir, 'sqlite3'],
-			'rebuild.log',
-			{ ...npmEnv, npm_config_nodedir: p.nodeHome, PATH: `${path.dirname(p.nodeBin)}${path.delimiter}${process.env.PATH}` },
-		);
-		const check = await run(p.nodeBin, ['-e', `require(${JSON.stringify(p.sqliteDir)}); require(${JSON.stringify(p.flatted)})`]);
-		if (check.code !== 0) throw new Error(`sqlite3 does not load in Node ${NODE_MAJOR}:\n${tail(check.stderr)}`);
+		await step('Rebuilding sqlite3…', ['rebuild', '--prefix', cacheDir, 'sqlite3'], 'rebuild.log', {
+			...npmEnv,
+			npm_config_nodedir: p.nodeHome,
+			PATH: `${path.dirname(p.nodeBin)}${path.delimiter}${process.env.PATH}`,
+		});
+		const check = await run(p.nodeBin, [
+			'-e',
+			`require(${JSON.stringify(p.sqliteDir)}); require(${JSON.stringify(p.flatted)})`,
+		]);
+		if (check.code !== 0)
+			throw new Error(`sqlite3 does not load in Node ${NODE_MAJOR}:\n${tail(check.stderr)}`);
 		const problems = cacheProblems(cacheDir).filter((x) => !x.includes(MARKER));
 		if (problems.length) throw new Error(`n8n cache still incomplete: ${problems.join(', ')}`);
-		fs.writeFileSync(p.marker, `${JSON.stringify({ n8n: N8N_VERSION, at: new Date().toISOString() })}\n`);
+		fs.writeFileSync(
+			p.marker,
+			`${JSON.stringify({ n8n: N8N_VERSION, at: new Date().toISOString() })}\n`,
+		);
 		return p;
 	});
 }
@@ -308,7 +333,8 @@ export function installPackageInto(userFolder, packageDir = PACKAGE_ROOT) {
 	fs.copyFileSync(path.join(packageDir, 'package.json'), path.join(target, 'package.json'));
 	fs.cpSync(path.join(packageDir, 'dist'), path.join(target, 'dist'), { recursive: true });
 	for (const extra of ['README.md', 'LICENSE.md', 'LICENSE']) {
-		if (fs.existsSync(path.join(packageDir, extra))) fs.copyFileSync(path.join(packageDir, extra), path.join(target, extra));
+		if (fs.existsSync(path.join(packageDir, extra)))
+			fs.copyFileSync(path.join(packageDir, extra), path.join(target, extra));
 	}
 	fs.writeFileSync(
 		path.join(nodesDir, 'package.json'),
@@ -333,7 +359,14 @@ export class N8nInstance {
 	 * @param {Record<string,string>} [o.env] extra environment
 	 * @param {(m: string) => void} [o.log]
 	 */
-	constructor({ runtime, userFolder, port, packageDir = PACKAGE_ROOT, env = {}, log = defaultLog }) {
+	constructor({
+		runtime,
+		userFolder,
+		port,
+		packageDir = PACKAGE_ROOT,
+		env = {},
+		log = defaultLog,
+	}) {
 		this.runtime = runtime;
 		this.ownsFolder = !userFolder;
 		this.userFolder = userFolder ?? fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-voipbin-'));
@@ -411,7 +444,9 @@ export class N8nInstance {
 	async cliOk(args, options) {
 		const result = await this.cli(args, options);
 		if (result.code !== 0) {
-			throw new Error(`n8n ${args[0]} failed (exit ${result.code}):\n${tail(result.stdout + result.stderr)}`);
+			throw new Error(
+				`n8n ${args[0]} failed (exit ${result.code}):\n${tail(result.stdout + result.stderr)}`,
+			);
 		}
 		return result;
 	}
@@ -460,7 +495,12 @@ export class N8nInstance {
 	/** Why n8n could not load this package, from its log (undefined when it loaded). */
 	packageLoadError(text = this.logText()) {
 		const lines = text.split('\n');
-		const at = lines.findIndex((l) => l.includes(`Failed to load package "${PACKAGE_NAME}"`) || l.includes(`Unrecognized node type: ${PACKAGE_NAME}.`) || l.includes(`Unrecognized credential type`));
+		const at = lines.findIndex(
+			(l) =>
+				l.includes(`Failed to load package "${PACKAGE_NAME}"`) ||
+				l.includes(`Unrecognized node type: ${PACKAGE_NAME}.`) ||
+				l.includes(`Unrecognized credential type`),
+		);
 		return at < 0 ? undefined : lines.slice(at, at + 3).join('\n');
 	}
 
@@ -524,10 +564,14 @@ export class N8nInstance {
 		while (Date.now() < deadline) {
 			if (exitInfo) {
 				this.child = undefined;
-				throw new Error(`n8n exited during start-up (${JSON.stringify(exitInfo)}):\n${this.logTail(40)}`);
+				throw new Error(
+					`n8n exited during start-up (${JSON.stringify(exitInfo)}):\n${this.logTail(40)}`,
+				);
 			}
 			try {
-				const res = await fetch(`${this.url}/healthz/readiness`, { signal: AbortSignal.timeout(2000) });
+				const res = await fetch(`${this.url}/healthz/readiness`, {
+					signal: AbortSignal.timeout(2000),
+				});
 				if (res.ok) return;
 			} catch {
 				// not up yet
@@ -535,7 +579,9 @@ export class N8nInstance {
 			await sleep(500);
 		}
 		await this.stop();
-		throw new Error(`n8n did not become ready (/healthz/readiness) within ${timeoutMs / 1000} s:\n${this.logTail(40)}`);
+		throw new Error(
+			`n8n did not become ready (/healthz/readiness) within ${timeoutMs / 1000} s:\n${this.logTail(40)}`,
+		);
 	}
 
 	/** Waits until the server log shows a line matching `pattern` (e.g. activation done). */
@@ -566,7 +612,10 @@ export class N8nInstance {
 		if (!child) return;
 		this.child = undefined;
 		killGroup(child.pid, 'SIGTERM');
-		const done = await Promise.race([this.exited.then(() => true), sleep(graceMs).then(() => false)]);
+		const done = await Promise.race([
+			this.exited.then(() => true),
+			sleep(graceMs).then(() => false),
+		]);
 		if (!done) {
 			killGroup(child.pid, 'SIGKILL');
 			await Promise.race([this.exited, sleep(5000)]);
@@ -626,7 +675,9 @@ export class N8nInstance {
 	 * (unchanged fields come from the stored one). Resolves {status: 'OK'|'Error', message}.
 	 */
 	async testCredential({ id, name = '', type, data }) {
-		const res = await this.rest('POST', '/credentials/test', { credentials: { id, name, type, data } });
+		const res = await this.rest('POST', '/credentials/test', {
+			credentials: { id, name, type, data },
+		});
 		return res.body?.data ?? res.body;
 	}
 
@@ -674,7 +725,8 @@ export class N8nInstance {
 
 /** Output items of one node in a run (IRun.data), first run, first output. */
 export function nodeOutput(runData, nodeName, { runIndex = 0, output = 0 } = {}) {
-	const runs = runData?.data?.resultData?.runData?.[nodeName] ?? runData?.resultData?.runData?.[nodeName];
+	const runs =
+		runData?.data?.resultData?.runData?.[nodeName] ?? runData?.resultData?.runData?.[nodeName];
 	return runs?.[runIndex]?.data?.main?.[output] ?? [];
 }
 

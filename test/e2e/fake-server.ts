@@ -8,7 +8,9 @@ import { startFakeVoipbin } from '../fake-voipbin/index';
 async function main(): Promise<void> {
 	const filesDelayMs = Number(process.env.FAKE_FILES_DELAY_MS ?? '1000');
 	const fake = await startFakeVoipbin({ filesDelayMs, log: process.env.FAKE_LOG === '1' });
-	process.stdout.write(`${JSON.stringify({ baseUrl: fake.baseUrl, storageUrl: fake.storageUrl })}\n`);
+	process.stdout.write(
+		`${JSON.stringify({ baseUrl: fake.baseUrl, storageUrl: fake.storageUrl })}\n`,
+	);
 	const stop = () => {
 		void fake.close().then(() => process.exit(0));
 	};

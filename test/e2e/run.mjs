@@ -128,7 +128,11 @@ async function build() {
 	}
 	say('Building the package (npm run build)…');
 	const result = await run('npm', ['run', 'build'], { cwd: ROOT, timeoutMs: 5 * 60_000 });
-	return check('package builds (npm run build)', result.code === 0, result.code === 0 ? '' : tail(result.stdout + result.stderr));
+	return check(
+		'package builds (npm run build)',
+		result.code === 0,
+		result.code === 0 ? '' : tail(result.stdout + result.stderr),
+	);
 }
 
 function tail(text, lines = 20) {
@@ -172,7 +176,10 @@ async function startFake() {
 	};
 	const info = await new Promise((resolve, reject) => {
 		let buffer = '';
-		const timer = setTimeout(() => reject(new Error(`fake VoIPBIN did not start in 60 s${tail(stderr)}`)), 60_000);
+		const timer = setTimeout(
+			() => reject(new Error(`fake VoIPBIN did not start in 60 s${tail(stderr)}`)),
+			60_000,
+		);
 		child.stdout.on('data', (d) => {
 			buffer += d;
 			const line = buffer.split('\n')[0];
@@ -199,7 +206,8 @@ async function startFake() {
 			signal: AbortSignal.timeout(30_000),
 		});
 		const json = await res.json();
-		if (!res.ok) throw new Error(`fake ${method} /_fake${route} → ${res.status}: ${JSON.stringify(json)}`);
+		if (!res.ok)
+			throw new Error(`fake ${method} /_fake${route} → ${res.status}: ${JSON.stringify(json)}`);
 		return json;
 	};
 	return { ...info, ctl, stop };
@@ -212,7 +220,8 @@ function loadExample(file) {
 /** Points every VoIPBIN node of a workflow at the given credential. */
 function useCredential(workflow, credential) {
 	for (const node of workflow.nodes) {
-		if (node.credentials?.voipbinApi) node.credentials.voipbinApi = { id: credential.id, name: credential.name };
+		if (node.credentials?.voipbinApi)
+			node.credentials.voipbinApi = { id: credential.id, name: credential.name };
 	}
 	return workflow;
 }
@@ -268,14 +277,19 @@ async function checkWav(label, file, fake, recordingId, { channels = 1 } = {}) {
 	if (!check(`${label}: RIFF/WAVE header`, !wav.error, wav.error ?? '')) return;
 	check(
 		`${label}: PCM 8 kHz 16-bit, ${channels} channel(s)`,
-		wav.audioFormat === 1 && wav.sampleRate === 8000 && wav.bitsPerSample === 16 && wav.channels === channels,
+		wav.audioFormat === 1 &&
+			wav.sampleRate === 8000 &&
+			wav.bitsPerSample === 16 &&
+			wav.channels === channels,
 		`format ${wav.audioFormat}, ${wav.sampleRate} Hz, ${wav.bitsPerSample}-bit, ${wav.channels} ch`,
 	);
 	const seconds = await audioSeconds(fake, recordingId);
 	const expected = 2 * channels * Math.round(seconds * 8000);
 	check(
 		`${label}: data length matches the recording's duration`,
-		wav.dataBytes === expected && wav.dataAvailable === wav.dataBytes && wav.riffSize === wav.fileBytes - 8,
+		wav.dataBytes === expected &&
+			wav.dataAvailable === wav.dataBytes &&
+			wav.riffSize === wav.fileBytes - 8,
 		`${wav.dataBytes} data bytes (${wav.dataAvailable} present) for ${seconds} s, expected ${expected}`,
 	);
 }
@@ -330,7 +344,10 @@ async function main() {
 
 	const credential = { id: n8nId(), name: 'VoIPBIN (fake server)', type: 'voipbinApi' };
 	await n8n.importCredentials([
-		{ ...credential, data: { baseUrl: fake.baseUrl, authentication: 'accessKey', accessKey: account.accessKey } },
+		{
+			...credential,
+			data: { baseUrl: fake.baseUrl, authentication: 'accessKey', accessKey: account.accessKey },
+		},
 	]);
 	check('credential imports with the n8n CLI', true);
 
@@ -338,13 +355,19 @@ async function main() {
 	const action = useCredential(loadExample('record-call-and-download.json'), credential);
 	nodeNamed(action, 'Start Recording').parameters.callId = call.id;
 	nodeNamed(action, 'Start Recording').parameters.startOptions = { format: 'wav', duration: 2 };
-	nodeNamed(action, 'Wait for End').parameters.waitOptions = { maxWaitSeconds: 60, pollIntervalSeconds: 1 };
+	nodeNamed(action, 'Wait for End').parameters.waitOptions = {
+		maxWaitSeconds: 60,
+		pollIntervalSeconds: 1,
+	};
 
 	const cleanupWf = useCredential(loadExample('cleanup-old-recordings.json'), credential);
 	const archiveDir = path.join(n8n.filesDir, 'voipbin-archive');
 	fs.mkdirSync(archiveDir, { recursive: true });
 	const save = nodeNamed(cleanupWf, 'Save to Disk');
-	save.parameters.fileName = save.parameters.fileName.replace('/home/node/.n8n-files/voipbin-archive', archiveDir);
+	save.parameters.fileName = save.parameters.fileName.replace(
+		'/home/node/.n8n-files/voipbin-archive',
+		archiveDir,
+	);
 
 	const pipeline = useCredential(loadExample('transcription-pipeline.json'), credential);
 	const transcribe = nodeNamed(pipeline, 'Transcribe');
@@ -379,7 +402,12 @@ async function main() {
 		connections: {},
 		settings: { executionOrder: 'v1' },
 	};
-	const [actionId, cleanupId, pipelineId, withAudioId] = await n8n.importWorkflows([action, cleanupWf, pipeline, withAudio]);
+	const [actionId, cleanupId, pipelineId, withAudioId] = await n8n.importWorkflows([
+		action,
+		cleanupWf,
+		pipeline,
+		withAudio,
+	]);
 	check('example workflows import with the n8n CLI', true);
 
 	// ---- the action workflow: start → wait for end → download
@@ -389,7 +417,15 @@ async function main() {
 		actionRun = await n8n.executeWorkflow(actionId);
 	} catch (error) {
 		if (/Unrecognized (node|credential) type/.test(error.message)) {
-			check('n8n loads the package (dist/)', false, error.message.split('\n').filter((l) => /Unrecognized|Cannot find/.test(l)).slice(0, 3).join(' / '));
+			check(
+				'n8n loads the package (dist/)',
+				false,
+				error.message
+					.split('\n')
+					.filter((l) => /Unrecognized|Cannot find/.test(l))
+					.slice(0, 3)
+					.join(' / '),
+			);
 			return finish(1);
 		}
 		check('action workflow runs', false, error.message);
@@ -397,16 +433,33 @@ async function main() {
 	let actionRecordingId;
 	if (actionRun) {
 		const error = executionError(actionRun);
-		check('action workflow runs without error', !error && actionRun.status === 'success', error ?? actionRun.status);
+		check(
+			'action workflow runs without error',
+			!error && actionRun.status === 'success',
+			error ?? actionRun.status,
+		);
 		const started = nodeOutput(actionRun, 'Start Recording');
 		actionRecordingId = started[0]?.json?.id;
-		check('Start returns the recording (json.id)', typeof actionRecordingId === 'string' && actionRecordingId.length > 0, String(actionRecordingId));
+		check(
+			'Start returns the recording (json.id)',
+			typeof actionRecordingId === 'string' && actionRecordingId.length > 0,
+			String(actionRecordingId),
+		);
 		const waited = nodeOutput(actionRun, 'Wait for End');
-		check('Wait for End returns the ended recording', waited[0]?.json?.id === actionRecordingId && waited[0]?.json?.status === 'ended', JSON.stringify({ id: waited[0]?.json?.id, status: waited[0]?.json?.status }));
+		check(
+			'Wait for End returns the ended recording',
+			waited[0]?.json?.id === actionRecordingId && waited[0]?.json?.status === 'ended',
+			JSON.stringify({ id: waited[0]?.json?.id, status: waited[0]?.json?.status }),
+		);
 		const downloaded = nodeOutput(actionRun, 'Download Recording');
 		const binary = downloaded[0]?.binary?.data;
-		check('Download outputs one item with binary "data" (audio/wav)', downloaded.length === 1 && /^audio\/(x-)?wav/.test(binary?.mimeType ?? ''), `${downloaded.length} item(s), ${binary?.mimeType} ${binary?.fileName}`);
-		if (binary && actionRecordingId) await checkWav('action download', n8n.binaryDataPath(binary.id), fake, actionRecordingId);
+		check(
+			'Download outputs one item with binary "data" (audio/wav)',
+			downloaded.length === 1 && /^audio\/(x-)?wav/.test(binary?.mimeType ?? ''),
+			`${downloaded.length} item(s), ${binary?.mimeType} ${binary?.fileName}`,
+		);
+		if (binary && actionRecordingId)
+			await checkWav('action download', n8n.binaryDataPath(binary.id), fake, actionRecordingId);
 	}
 
 	// ---- the clean-up workflow: Get Many (ended, older than 30 days) → Download → Save → Delete
@@ -424,23 +477,65 @@ async function main() {
 	try {
 		const cleanupRun = await n8n.executeWorkflow(cleanupId);
 		const error = executionError(cleanupRun);
-		check('clean-up workflow runs without error', !error && cleanupRun.status === 'success', error ?? cleanupRun.status);
+		check(
+			'clean-up workflow runs without error',
+			!error && cleanupRun.status === 'success',
+			error ?? cleanupRun.status,
+		);
 		const listed = nodeOutput(cleanupRun, 'Get Old Recordings').map((i) => i.json.id);
-		check('Get Many lists exactly the ended recordings older than 30 days', listed.length === oldIds.length && oldIds.every((id) => listed.includes(id)), `listed ${listed.length}, seeded ${oldIds.length}`);
+		check(
+			'Get Many lists exactly the ended recordings older than 30 days',
+			listed.length === oldIds.length && oldIds.every((id) => listed.includes(id)),
+			`listed ${listed.length}, seeded ${oldIds.length}`,
+		);
 		const saved = oldIds.map((id) => path.join(archiveDir, `recording-${id}.zip`));
-		check('each old recording is saved to disk as a ZIP', saved.every((f) => fs.existsSync(f) && fs.readFileSync(f).subarray(0, 2).toString() === 'PK'), saved.map((f) => path.basename(f)).join(', '));
+		check(
+			'each old recording is saved to disk as a ZIP',
+			saved.every((f) => fs.existsSync(f) && fs.readFileSync(f).subarray(0, 2).toString() === 'PK'),
+			saved.map((f) => path.basename(f)).join(', '),
+		);
 		const after = await Promise.all(oldIds.map((id) => fake.ctl('GET', `/recordings/${id}`)));
-		check('each old recording is deleted on VoIPBIN afterwards', after.every((r) => r.tm_delete && !String(r.tm_delete).startsWith('9999')), after.map((r) => r.tm_delete).join(', '));
+		check(
+			'each old recording is deleted on VoIPBIN afterwards',
+			after.every((r) => r.tm_delete && !String(r.tm_delete).startsWith('9999')),
+			after.map((r) => r.tm_delete).join(', '),
+		);
 	} catch (error) {
 		check('clean-up workflow runs', false, error.message);
 	}
 
 	// ---- trigger workflows
 	const nowMicros = Date.now() * 1000;
-	const endedCall = await fake.ctl('POST', '/recordings', { customerId: account.customerId, referenceType: 'call', referenceId: call.id, status: 'ended', durationSeconds: 3, tmCreate: nowMicros - 120_000_000 });
-	const endedConf = await fake.ctl('POST', '/recordings', { customerId: account.customerId, referenceType: 'confbridge', referenceId: conference.confbridgeId, status: 'ended', durationSeconds: 4, tmCreate: nowMicros - 90_000_000 });
-	const live = await fake.ctl('POST', '/recordings', { customerId: account.customerId, referenceType: 'call', referenceId: call.id, status: 'recording', tmCreate: nowMicros - 20_000_000 });
-	const neverEnds = await fake.ctl('POST', '/recordings', { customerId: account.customerId, referenceType: 'confbridge', referenceId: conference.confbridgeId, status: 'recording', tmCreate: nowMicros - 10_000_000 });
+	const endedCall = await fake.ctl('POST', '/recordings', {
+		customerId: account.customerId,
+		referenceType: 'call',
+		referenceId: call.id,
+		status: 'ended',
+		durationSeconds: 3,
+		tmCreate: nowMicros - 120_000_000,
+	});
+	const endedConf = await fake.ctl('POST', '/recordings', {
+		customerId: account.customerId,
+		referenceType: 'confbridge',
+		referenceId: conference.confbridgeId,
+		status: 'ended',
+		durationSeconds: 4,
+		tmCreate: nowMicros - 90_000_000,
+	});
+	const live = await fake.ctl('POST', '/recordings', {
+		customerId: account.customerId,
+		referenceType: 'call',
+		referenceId: call.id,
+		status: 'recording',
+		tmCreate: nowMicros - 20_000_000,
+	});
+	const neverEnds = await fake.ctl('POST', '/recordings', {
+		customerId: account.customerId,
+		referenceType: 'confbridge',
+		referenceId: conference.confbridgeId,
+		status: 'recording',
+		tmCreate: nowMicros - 10_000_000,
+	});
 
 	await n8n.publishWorkflow(pipelineId);
 	await n8n.publishWorkflow(withAudioId);
@@ -459,23 +554,46 @@ async function main() {
 		async () => {
 			const a = await n8n.executions(pipelineId);
 			const b = await n8n.executions(withAudioId);
-			const done = (list) => list.some((e) => e.finished || e.status === 'error' || e.status === 'crashed');
+			const done = (list) =>
+				list.some((e) => e.finished || e.status === 'error' || e.status === 'crashed');
 			return done(a) && done(b) ? { a, b } : undefined;
 		},
 		{ timeoutMs: 90_000 },
 	);
-	check('both trigger workflows ran right after activation', !!firstPoll, firstPoll ? '' : n8n.logTail(15));
+	check(
+		'both trigger workflows ran right after activation',
+		!!firstPoll,
+		firstPoll ? '' : n8n.logTail(15),
+	);
 
 	// ---- the editor's credential test, while the first polls settle
 	try {
 		await n8n.setupOwner({ email: 'e2e@example.com', password: `E2e-${randomUUID()}` });
-		const good = await n8n.testCredential({ ...credential, data: { baseUrl: fake.baseUrl, authentication: 'accessKey', accessKey: account.accessKey } });
-		check('credential test passes with the right access key', good?.status === 'OK', JSON.stringify(good));
+		const good = await n8n.testCredential({
+			...credential,
+			data: { baseUrl: fake.baseUrl, authentication: 'accessKey', accessKey: account.accessKey },
+		});
+		check(
+			'credential test passes with the right access key',
+			good?.status === 'OK',
+			JSON.stringify(good),
+		);
 		const wrongKey = `wrong-${randomUUID()}`;
-		const bad = await n8n.testCredential({ ...credential, data: { baseUrl: fake.baseUrl, authentication: 'accessKey', accessKey: wrongKey } });
+		const bad = await n8n.testCredential({
+			...credential,
+			data: { baseUrl: fake.baseUrl, authentication: 'accessKey', accessKey: wrongKey },
+		});
 		const message = String(bad?.message ?? '');
-		check('credential test fails with a wrong access key', bad?.status === 'Error', `status ${bad?.status}`);
-		check('…with a clear message that does not echo the key', /rejected|wrong|invalid/i.test(message) && !message.includes(wrongKey), message);
+		check(
+			'credential test fails with a wrong access key',
+			bad?.status === 'Error',
+			`status ${bad?.status}`,
+		);
+		check(
+			'…with a clear message that does not echo the key',
+			/rejected|wrong|invalid/i.test(message) && !message.includes(wrongKey),
+			message,
+		);
 	} catch (error) {
 		check('credential test through /rest/credentials/test', false, error.message);
 	}
@@ -490,22 +608,35 @@ async function main() {
 		async () => {
 			const a = await n8n.executions(pipelineId);
 			const b = await n8n.executions(withAudioId);
-			const ok = (list, name) => emittedIds(list, name).includes(live.id) && list.every((e) => e.finished || e.status === 'error' || e.status === 'crashed');
+			const ok = (list, name) =>
+				emittedIds(list, name).includes(live.id) &&
+				list.every((e) => e.finished || e.status === 'error' || e.status === 'crashed');
 			return ok(a, triggerName) && ok(b, attachTrigger) ? { a, b } : undefined;
 		},
 		{ timeoutMs: 100_000, intervalMs: 2000 },
 	);
-	check('the recording that ended between polls is emitted by both triggers', !!allSeen, `after ${Math.round((Date.now() - endedAt) / 1000)} s`);
+	check(
+		'the recording that ended between polls is emitted by both triggers',
+		!!allSeen,
+		`after ${Math.round((Date.now() - endedAt) / 1000)} s`,
+	);
 
 	// One more poll of each workflow must add nothing: watch the fake's list requests.
 	const listCountSince = async (since) => {
 		const { requests } = await fake.ctl('GET', '/requests');
-		return requests.filter((r) => r.method === 'GET' && /^\/v1\.0\/recordings\/?$/.test(r.path) && r.time >= since).length;
+		return requests.filter(
+			(r) => r.method === 'GET' && /^\/v1\.0\/recordings\/?$/.test(r.path) && r.time >= since,
+		).length;
 	};
 	const afterEmit = Date.now();
-	const extraPolls = await waitFor('two more polls', async () => (await listCountSince(afterEmit)) >= 2, { timeoutMs: 75_000, intervalMs: 2000 });
+	const extraPolls = await waitFor(
+		'two more polls',
+		async () => (await listCountSince(afterEmit)) >= 2,
+		{ timeoutMs: 75_000, intervalMs: 2000 },
+	);
 	await sleep(5000);
-	if (!extraPolls) say('(could not confirm two more polls from the fake request log; checking anyway)');
+	if (!extraPolls)
+		say('(could not confirm two more polls from the fake request log; checking anyway)');
 
 	const finalA = await n8n.executions(pipelineId);
 	const finalB = await n8n.executions(withAudioId);
@@ -514,33 +645,79 @@ async function main() {
 		['trigger with audio', finalB, attachTrigger],
 	]) {
 		const ids = emittedIds(list, name);
-		const counts = Object.fromEntries(expectedAll.map((id) => [id, ids.filter((x) => x === id).length]));
-		check(`${label}: every ended recording emitted exactly once`, expectedAll.every((id) => counts[id] === 1), JSON.stringify(Object.values(counts)) + ` over ${list.length} execution(s)`);
+		const counts = Object.fromEntries(
+			expectedAll.map((id) => [id, ids.filter((x) => x === id).length]),
+		);
+		check(
+			`${label}: every ended recording emitted exactly once`,
+			expectedAll.every((id) => counts[id] === 1),
+			JSON.stringify(Object.values(counts)) + ` over ${list.length} execution(s)`,
+		);
 		const unexpected = ids.filter((id) => !expectedAll.includes(id));
-		check(`${label}: nothing else emitted (no live, deleted or old recording)`, unexpected.length === 0 && !ids.includes(neverEnds.id), unexpected.join(', '));
+		check(
+			`${label}: nothing else emitted (no live, deleted or old recording)`,
+			unexpected.length === 0 && !ids.includes(neverEnds.id),
+			unexpected.join(', '),
+		);
 		const failedRuns = list.filter((e) => e.status !== 'success');
-		check(`${label}: every execution succeeded`, list.length > 0 && failedRuns.length === 0, failedRuns.map((e) => `#${e.id} ${e.status}: ${executionError(e)}`).join('; '));
+		check(
+			`${label}: every execution succeeded`,
+			list.length > 0 && failedRuns.length === 0,
+			failedRuns.map((e) => `#${e.id} ${e.status}: ${executionError(e)}`).join('; '),
+		);
 	}
 
 	// Audio attached by the trigger
 	const audioItems = finalB.flatMap((e) => nodeOutput(e, attachTrigger));
-	check('trigger with attachAudio: every item carries audio/wav in "data"', audioItems.length > 0 && audioItems.every((i) => /^audio\/(x-)?wav/.test(i.binary?.data?.mimeType ?? '')), audioItems.map((i) => i.binary?.data?.mimeType).join(', '));
+	check(
+		'trigger with attachAudio: every item carries audio/wav in "data"',
+		audioItems.length > 0 &&
+			audioItems.every((i) => /^audio\/(x-)?wav/.test(i.binary?.data?.mimeType ?? '')),
+		audioItems.map((i) => i.binary?.data?.mimeType).join(', '),
+	);
 	for (const item of audioItems) {
 		const id = item.json?.id;
 		if (id === endedCall.id || id === live.id) {
-			await checkWav(`trigger audio ${id === live.id ? '(ended between polls)' : '(ended before activation)'}`, item.binary?.data ? n8n.binaryDataPath(item.binary.data.id) : undefined, fake, id);
+			await checkWav(
+				`trigger audio ${id === live.id ? '(ended between polls)' : '(ended before activation)'}`,
+				item.binary?.data ? n8n.binaryDataPath(item.binary.data.id) : undefined,
+				fake,
+				id,
+			);
 		}
 	}
 	// The pipeline: downloaded, sent to the speech-to-text stub, transcript file made
 	const transcripts = finalA.flatMap((e) => nodeOutput(e, 'Transcript'));
-	check('pipeline: a transcript per recording from the speech-to-text step', transcripts.length === expectedAll.length && transcripts.every((t) => /bytes of audio received/.test(t.json?.transcript ?? '')), transcripts.map((t) => t.json?.transcript).join(' | '));
+	check(
+		'pipeline: a transcript per recording from the speech-to-text step',
+		transcripts.length === expectedAll.length &&
+			transcripts.every((t) => /bytes of audio received/.test(t.json?.transcript ?? '')),
+		transcripts.map((t) => t.json?.transcript).join(' | '),
+	);
 	const files = finalA.flatMap((e) => nodeOutput(e, 'Transcript File'));
-	check('pipeline: a transcript .txt file per recording', files.length === expectedAll.length && files.every((f) => /\.txt$/.test(f.binary?.data?.fileName ?? '')), files.map((f) => f.binary?.data?.fileName).join(', '));
+	check(
+		'pipeline: a transcript .txt file per recording',
+		files.length === expectedAll.length &&
+			files.every((f) => /\.txt$/.test(f.binary?.data?.fileName ?? '')),
+		files.map((f) => f.binary?.data?.fileName).join(', '),
+	);
 	const { requests } = await fake.ctl('GET', '/requests');
 	const stubPosts = requests.filter((r) => r.route === 'POST /stub/transcribe');
-	check('pipeline: the speech-to-text stub got one upload per recording', stubPosts.length === expectedAll.length, `${stubPosts.length} upload(s)`);
-	const leaked = requests.filter((r) => r.host === 'storage' && ('accesskey' in r.query || 'token' in r.query || 'authorization' in r.headers));
-	check('no access key sent to the storage host', leaked.length === 0, `${leaked.length} request(s)`);
+	check(
+		'pipeline: the speech-to-text stub got one upload per recording',
+		stubPosts.length === expectedAll.length,
+		`${stubPosts.length} upload(s)`,
+	);
+	const leaked = requests.filter(
+		(r) =>
+			r.host === 'storage' &&
+			('accesskey' in r.query || 'token' in r.query || 'authorization' in r.headers),
+	);
+	check(
+		'no access key sent to the storage host',
+		leaked.length === 0,
+		`${leaked.length} request(s)`,
+	);
 
 	clearTimeout(watchdog);
 	say('done');
