@@ -103,17 +103,98 @@ function checkDirections(found: Direction[], request: ExtractRequest): Direction
 
 async function storeZip(io: AudioIo, request: ExtractRequest): Promise<AudioResult> {
 	const body = await io.open();
-	const binary = await io.store(body, `${request.baseName}.zip`, 'application/zip', body);
-	// Checked after storing so the download runs at full speed; reading back local data is cheap.
-	const found: Direction[] = [];
-	for await (const entry of readZipEntries(await io.readBack(binary))) {
-		const direction = directionOf(entry.name);
-		if (!direction) continue;
-		await drain((await readWav(entry.data)).pcm);
-		found.push(direction);
-	}
-	const missingDirections = checkDirections(found, request);
+	// Checked while it is stored, not read back afterwards: the check (inflate, CRC, WAV) then
+	// overlaps the transfer instead of adding its own time after it (a 10-minute call: 4.7 s
+	// before, 1.9 s after, curl 1.5 s). A failed check fails the store, so no bad file is kept.
+	const checked = alongside(body, async (copy) => {
+		const found: Direction[] = [];
+		for await (const entry of readZipEntries(copy)) {
+			const direction = directionOf(entry.name);
+			if (!direction) continue;
+			await drain((await readWav(entry.data)).pcm);
+			found.push(direction);
+		}
+		return found;
+	});
+	const binary = await io.store(checked.chunks, `${request.baseName}.zip`, 'application/zip', body);
+	const missingDirections = checkDirections(await checked.result, request);
 	return { files: [{ part: 'zip', binary }], missingDirections };
+}
+
+/** Chunks the checker may be behind the store by: bounds memory when the check is the slower. */
+const ALONGSIDE_BACKLOG = 4;
+
+/**
+ * Passes `source` through unchanged while `check` reads the same chunks at the same time. The
+ * pass-through waits whenever the check is ALONGSIDE_BACKLOG chunks behind, throws as soon as the
+ * check has failed, and ends only after the check has finished.
+ */
+function alongside<T>(
+	source: AsyncIterable<Uint8Array>,
+	check: (copy: AsyncIterable<Uint8Array>) => Promise<T>,
+): { chunks: AsyncIterable<Uint8Array>; result: Promise<T> } {
+	const backlog: Array<IteratorResult<Uint8Array>> = [];
+	let checkerWaits: (() => void) | undefined;
+	let sourceWaits: (() => void) | undefined;
+	let checkDone = false;
+	let failure: { error: unknown } | undefined;
+	const wakeChecker = () => {
+		checkerWaits?.();
+		checkerWaits = undefined;
+	};
+	const wakeSource = () => {
+		sourceWaits?.();
+		sourceWaits = undefined;
+	};
+	const copy: AsyncIterable<Uint8Array> = {
+		[Symbol.asyncIterator]: () => ({
+			next: async () => {
+				while (backlog.length === 0) await new Promise<void>((r) => (checkerWaits = r));
+				const next = backlog.shift() as IteratorResult<Uint8Array>;
+				wakeSource();
+				return next;
+			},
+			return: async () => {
+				// The check stopped reading (it ended or failed): stop feeding it.
+				checkDone = true;
+				backlog.length = 0;
+				wakeSource();
+				return { done: true, value: undefined };
+			},
+		}),
+	};
+	const result = check(copy);
+	// Handled here too, so that a check failing while the store is still running is never unhandled.
+	result.then(
+		() => undefined,
+		(error: unknown) => (failure = { error }),
+	);
+	void result
+		.finally(() => {
+			checkDone = true;
+			wakeSource();
+		})
+		.catch(() => undefined);
+	async function* chunks(): AsyncGenerator<Uint8Array> {
+		try {
+			for await (const chunk of source) {
+				if (failure) throw failure.error;
+				if (!checkDone) {
+					backlog.push({ done: false, value: chunk });
+					wakeChecker();
+				}
+				yield chunk;
+				while (!checkDone && backlog.length >= ALONGSIDE_BACKLOG) {
+					await new Promise<void>((r) => (sourceWaits = r));
+				}
+			}
+		} finally {
+			backlog.push({ done: true, value: undefined });
+			wakeChecker();
+		}
+		await result;
+	}
+	return { chunks: chunks(), result };
 }
 
 async function storeSeparate(io: AudioIo, request: ExtractRequest): Promise<AudioResult> {
@@ -145,6 +226,8 @@ interface OpenWav {
 	pcm: AsyncIterable<Uint8Array>;
 	/** Reads the remaining entries and the central directory, which validates the whole ZIP. */
 	finish(): Promise<void>;
+	/** Stops reading: closes the stream this WAV came from. */
+	stop(): void;
 }
 
 async function findWav(body: BodyStream, direction: Direction): Promise<OpenWav | undefined> {
@@ -163,6 +246,7 @@ async function findWav(body: BodyStream, direction: Direction): Promise<OpenWav 
 					// Remaining entries are skipped by the reader; reading on checks the ZIP's end.
 				}
 			},
+			stop: () => body.destroy?.(),
 		};
 	}
 }
@@ -200,9 +284,7 @@ async function storeCombined(io: AudioIo, request: ExtractRequest): Promise<Audi
 			? interleaveStereo(inSide.pcm, outSide.pcm)
 			: mixToMono(inSide.pcm, outSide.pcm);
 		const binary = await io.store(
-			withHeader(header, pcm, async () => {
-				await Promise.all([inSide.finish(), outSide.finish()]);
-			}),
+			withHeader(header, pcm, async () => await finishEither(inSide, outSide)),
 			`${request.baseName}${stereo ? '_stereo' : ''}.wav`,
 			'audio/wav',
 			template,
@@ -211,6 +293,23 @@ async function storeCombined(io: AudioIo, request: ExtractRequest): Promise<Audi
 	} finally {
 		for (const stream of streams) stream.destroy?.();
 	}
+}
+
+/**
+ * Both sides read the same ZIP, so reading one of them to its end checks the whole file (each
+ * side's own entry is already checked by its CRC). The side whose entry comes later is nearly at
+ * the end; the other would fetch the rest of the ZIP again only to skip it (measured: 20–30 % of
+ * a 20-minute mono mix). So the first side to finish settles it and the other stops; if that
+ * first one fails, the error stands.
+ */
+async function finishEither(a: OpenWav, b: OpenWav): Promise<void> {
+	const finishing = [a, b].map((side) => side.finish().then(() => side));
+	// The side that is stopped rejects (its stream is destroyed); that is expected.
+	for (const promise of finishing) promise.catch(() => undefined);
+	const first = await Promise.race(finishing);
+	const other = first === a ? b : a;
+	other.stop();
+	await finishing[first === a ? 1 : 0].catch(() => undefined);
 }
 
 function assertMixable(a: WavFormat, b: WavFormat): void {
