@@ -42,52 +42,77 @@ export interface RecordingPage {
 }
 
 /**
- * Pages through all recordings, newest first.
+ * The paging rules, free of I/O: which token to ask for next, and which listed recordings are new.
  *
  * The server's token is the last item's `tm_create`, and the next page is strictly older, so
  * recordings sharing that exact microsecond with the last item but not on the page would be
  * skipped. Asking instead for "older than the last item's time + 1 µs" returns them, together with
  * the ones already seen, which are dropped by id. A full page made entirely of one timestamp would
- * come back unchanged forever; then the strict token is used, since the server cannot show more of
- * that timestamp anyway. The listing ends on an empty or short page (every non-empty page carries
+ * come back unchanged, so after one the strict token is used: the server cannot show more of that
+ * timestamp anyway. The listing ends on an empty or short page (every non-empty page carries
  * a token, even the last).
  */
+export class RecordingPager {
+	/** The `page_token` of the next request; undefined for the first page. */
+	token: string | undefined;
+
+	/** Whether the listing has ended. */
+	done = false;
+
+	/** `tm_create` (µs) of the last item listed, and the ids listed at exactly that time. */
+	private boundary: { micros: number; ids: Set<string> } | undefined;
+
+	constructor(readonly pageSize = MAX_PAGE_SIZE) {}
+
+	/** Takes the server's answer to a request made with `token`; returns the page to hand on. */
+	accept(raw: IDataObject[], nextPageToken = ''): RecordingPage {
+		const isLast = raw.length < this.pageSize;
+		const listed = raw.map(normalizeRecording);
+		const { boundary } = this;
+		const fresh = listed.filter(
+			(r) => !(boundary && boundary.ids.has(r.id) && timeOf(r) === boundary.micros),
+		);
+		this.done = isLast;
+		if (!isLast) this.advance(listed, nextPageToken);
+		return { recordings: fresh, isLast };
+	}
+
+	private advance(listed: Recording[], nextPageToken: string): void {
+		const firstMicros = timeOf(listed[0]);
+		const lastMicros = timeOf(listed[listed.length - 1]);
+		if (lastMicros === null) {
+			this.token = nextPageToken || undefined;
+			this.boundary = undefined;
+			this.done = !this.token;
+		} else if (firstMicros === lastMicros) {
+			// A full page of one timestamp: a token cannot point inside one microsecond, so no client
+			// can see more of it. Step strictly past it.
+			this.token = formatVoipbinTime(lastMicros);
+			this.boundary = undefined;
+		} else {
+			const ids = this.boundary?.micros === lastMicros ? this.boundary.ids : new Set<string>();
+			for (const r of listed) if (timeOf(r) === lastMicros) ids.add(r.id);
+			this.boundary = { micros: lastMicros, ids };
+			this.token = formatVoipbinTime(lastMicros + 1);
+		}
+	}
+}
+
+/** Pages through all recordings, newest first, by the rules of {@link RecordingPager}. */
 export async function* listRecordingPages(
 	ctx: VoipbinContext,
 	options: { pageSize?: number; itemIndex?: number } = {},
 ): AsyncGenerator<RecordingPage> {
-	const pageSize = Math.min(Math.max(1, options.pageSize ?? MAX_PAGE_SIZE), MAX_PAGE_SIZE);
-	let pageToken: string | undefined;
-	/** `tm_create` (µs) of the last item yielded, and the ids yielded at exactly that time. */
-	let boundary: { micros: number; ids: Set<string> } | undefined;
-	for (;;) {
+	const pager = new RecordingPager(
+		Math.min(Math.max(1, options.pageSize ?? MAX_PAGE_SIZE), MAX_PAGE_SIZE),
+	);
+	while (!pager.done) {
 		const page = await listRecordingsPage(ctx, {
-			pageSize,
-			pageToken,
+			pageSize: pager.pageSize,
+			pageToken: pager.token,
 			itemIndex: options.itemIndex,
 		});
-		const isLast = page.recordings.length < pageSize;
-		const fresh = page.recordings
-			.map(normalizeRecording)
-			.filter((r) => !(boundary && boundary.ids.has(r.id) && timeOf(r) === boundary.micros));
-		yield { recordings: fresh, isLast };
-		if (isLast) return;
-
-		const last = fresh[fresh.length - 1];
-		const lastMicros = last ? timeOf(last) : null;
-		if (last && lastMicros !== null) {
-			const ids = boundary?.micros === lastMicros ? boundary.ids : new Set<string>();
-			for (const r of fresh) if (timeOf(r) === lastMicros) ids.add(r.id);
-			boundary = { micros: lastMicros, ids };
-			pageToken = formatVoipbinTime(lastMicros + 1);
-		} else if (boundary) {
-			// A full page with nothing new: one timestamp fills more than a page. Step past it.
-			pageToken = formatVoipbinTime(boundary.micros);
-			boundary = undefined;
-		} else {
-			pageToken = page.nextPageToken || undefined;
-			if (!pageToken) return;
-		}
+		yield pager.accept(page.recordings, page.nextPageToken);
 	}
 }
 

@@ -2,7 +2,8 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { normalizeRecording } from '../../../../nodes/VoipbinRecording/model/recording';
 import type { Recording, ReferenceType } from '../../../../nodes/VoipbinRecording/model/recording';
-import { formatVoipbinTime } from '../../../../nodes/VoipbinRecording/model/time';
+import { formatVoipbinTime, parseVoipbinTime } from '../../../../nodes/VoipbinRecording/model/time';
+import { RecordingPager } from '../../../../nodes/VoipbinRecording/transport/pagination';
 import { startScan } from '../../../../nodes/VoipbinRecording/trigger/decide';
 import type {
 	DecideResult,
@@ -144,34 +145,14 @@ function normalize(r: ServerRecording): Recording {
 	} as IDataObject);
 }
 
-/** The node's page iterator (transport/pagination.ts), over the fake server. */
+/** The node's paging rules (transport/pagination.ts), over the in-memory server. */
 export function* listPages(
 	server: FakeServer,
 ): Generator<{ recordings: Recording[]; isLast: boolean }> {
-	let before: number | null = null;
-	let boundary: { micros: number; ids: Set<string> } | undefined;
-	for (;;) {
-		const page = server.listPage(before);
-		const isLast = page.length < PAGE_SIZE;
-		const fresh = page.filter(
-			(r) =>
-				!(boundary && boundary.ids.has(r.id) && server.createdMicros(r.id) === boundary.micros),
-		);
-		yield { recordings: fresh, isLast };
-		if (isLast) return;
-		const last = fresh[fresh.length - 1];
-		if (last) {
-			const lastMicros = server.createdMicros(last.id);
-			const ids = boundary?.micros === lastMicros ? boundary.ids : new Set<string>();
-			for (const r of fresh) if (server.createdMicros(r.id) === lastMicros) ids.add(r.id);
-			boundary = { micros: lastMicros, ids };
-			before = lastMicros + 1;
-		} else if (boundary) {
-			before = boundary.micros;
-			boundary = undefined;
-		} else {
-			return;
-		}
+	const pager = new RecordingPager(PAGE_SIZE);
+	while (!pager.done) {
+		const before = pager.token === undefined ? null : parseVoipbinTime(pager.token);
+		yield pager.accept(server.listPage(before));
 	}
 }
 
