@@ -1,5 +1,7 @@
-import { isEnded, recordingDurationSeconds, recordingTime } from '../model/recording';
-import type { Recording, ReferenceType } from '../model/recording';
+import { matchesFilters } from '../model/filters';
+import type { RecordingFilters } from '../model/filters';
+import { isEnded, recordingTime } from '../model/recording';
+import type { Recording } from '../model/recording';
 import {
 	MAX_CURSOR_IDS,
 	MAX_ID_LENGTH,
@@ -38,15 +40,15 @@ export interface TriggerEvent {
 	previousStatus: string | null;
 }
 
-/** Filters decide what is emitted, never what is tracked or passed by the cursor. */
-export interface TriggerFilters {
-	/** Empty or absent: any. */
-	referenceTypes?: readonly ReferenceType[];
-	/** Compared case-insensitively. */
-	referenceId?: string;
-	/** tm_end − tm_start; applies once a recording has ended (in progress it is not known yet). */
-	minDurationSeconds?: number;
-}
+/**
+ * Filters decide what is emitted, never what is tracked or passed by the cursor. Same fields and
+ * meaning as Get Many's; the minimum duration applies once a recording has ended (while it is in
+ * progress its length is not known yet).
+ */
+export type TriggerFilters = Pick<
+	RecordingFilters,
+	'referenceType' | 'referenceId' | 'minDurationSeconds'
+>;
 
 /**
  * What the first poll (no stored state) does with recordings that already exist. Looking back
@@ -472,26 +474,16 @@ export function pickSampleEvent(
 }
 
 export function passesFilters(recording: Recording, filters: TriggerFilters): boolean {
-	if (!passesStaticFilters(recording, filters)) return false;
-	if (filters.minDurationSeconds && isEnded(recording)) {
-		return (recordingDurationSeconds(recording) ?? 0) >= filters.minDurationSeconds;
-	}
-	return true;
+	return matchesFilters(recording, isEnded(recording) ? filters : staticFilters(filters));
 }
 
 /** The filters that never change over a recording's life: failing them, it need not be tracked. */
 function passesStaticFilters(recording: Recording, filters: TriggerFilters): boolean {
-	const { referenceTypes, referenceId } = filters;
-	if (
-		referenceTypes?.length &&
-		!referenceTypes.includes(recording.reference_type as ReferenceType)
-	) {
-		return false;
-	}
-	if (referenceId && recording.reference_id?.toLowerCase() !== referenceId.trim().toLowerCase()) {
-		return false;
-	}
-	return true;
+	return matchesFilters(recording, staticFilters(filters));
+}
+
+function staticFilters({ referenceType, referenceId }: TriggerFilters): RecordingFilters {
+	return { referenceType, referenceId };
 }
 
 /** The state a first run starts from: the cursor just below what it should look at. */

@@ -54,7 +54,7 @@ export function readTriggerParameters(ctx: IPollFunctions): TriggerParameters {
 			events: [EVENT_KINDS[event] ?? 'ended'],
 			firstRun: readFirstRun(ctx),
 			filters: {
-				referenceTypes: filters.referenceType ? [filters.referenceType as ReferenceType] : [],
+				referenceType: (filters.referenceType as ReferenceType) || undefined,
 				referenceId: filters.referenceId?.trim() || undefined,
 				minDurationSeconds: filters.minDurationSeconds || undefined,
 			},
@@ -220,7 +220,7 @@ async function sampleEvent(
 	}
 	if (!sample) {
 		throw new NodeOperationError(ctx.getNode(), 'No ended recording yet', {
-			description: `None of the ${recordings.length} newest recordings has ended${parameters.options.filters.referenceId || parameters.options.filters.referenceTypes?.length || parameters.options.filters.minDurationSeconds ? ' and matches the filters' : ''}. Record a call, stop it, and fetch again.`,
+			description: `None of the ${recordings.length} newest recordings has ended${parameters.options.filters.referenceId || parameters.options.filters.referenceType || parameters.options.filters.minDurationSeconds ? ' and matches the filters' : ''}. Record a call, stop it, and fetch again.`,
 		});
 	}
 	const event: TriggerEvent = { kind: 'ended', recording: sample, previousStatus: 'stopping' };

@@ -295,7 +295,7 @@ describe('changes between and during polls', () => {
 describe('falling back to an earlier saved state', () => {
 	it('re-finds what unsaved polls saw, and never re-emits what a saved poll emitted', () => {
 		const server = new FakeServer();
-		const options: TriggerOptions = { ...ENDED_ONLY, filters: { referenceTypes: ['confbridge'] } };
+		const options: TriggerOptions = { ...ENDED_ONLY, filters: { referenceType: 'confbridge' } };
 		let memory = activate(server, options);
 		const a = server.create(T0 + 1 * SEC, 'ended', { referenceType: 'confbridge' });
 		const emitting = runPoll(server, memory, options, NOW);
@@ -387,7 +387,7 @@ describe('filters', () => {
 		const state = activate(server);
 		const options: TriggerOptions = {
 			...ENDED_ONLY,
-			filters: { referenceTypes: ['confbridge'], minDurationSeconds: 30 },
+			filters: { referenceType: 'confbridge', minDurationSeconds: 30 },
 		};
 		const short = server.create(T0 + 1 * SEC, 'ended', { referenceType: 'confbridge' });
 		short.endMicros = T0 + 10 * SEC;
@@ -490,7 +490,7 @@ describe('pickSampleEvent', () => {
 			make('c', T0 + 1 * SEC, 'ended'),
 		];
 		expect(pickSampleEvent(list, { filters: {} })?.id).toBe('b');
-		expect(pickSampleEvent(list, { filters: { referenceTypes: ['call'] } })?.id).toBe('c');
+		expect(pickSampleEvent(list, { filters: { referenceType: 'call' } })?.id).toBe('c');
 		expect(pickSampleEvent(list, { filters: { minDurationSeconds: 61 } })).toBeNull();
 	});
 });

@@ -41,7 +41,11 @@ describe('Recording Ended', () => {
 		fake.setStatus(live.id, 'ended');
 		const output = await harness.poll();
 		expect(ids(output)).toEqual([live.id]);
-		expect(output![0][0].json).toMatchObject({ event: 'ended', previousStatus: 'stopping', status: 'ended' });
+		expect(output![0][0].json).toMatchObject({
+			event: 'ended',
+			previousStatus: 'stopping',
+			status: 'ended',
+		});
 		expect(await harness.poll()).toBeNull();
 	});
 
@@ -60,7 +64,11 @@ describe('Recording Ended', () => {
 		await harness.poll();
 		const tmCreate = (Date.now() + 1000) * 1000;
 		const group = fake.seedRecordings(customerId, 150, { tmCreate, status: 'ended' });
-		const newer = fake.seedRecordings(customerId, 5, { startMicros: tmCreate + 10, stepMicros: 1, status: 'ended' });
+		const newer = fake.seedRecordings(customerId, 5, {
+			startMicros: tmCreate + 10,
+			stepMicros: 1,
+			status: 'ended',
+		});
 		const emitted: unknown[] = [];
 		for (let output = await harness.poll(); output; output = await harness.poll()) {
 			emitted.push(...ids(output));
@@ -93,7 +101,10 @@ describe('Recording Ended', () => {
 		const { harness, customerId } = setup({ filters: { referenceType: 'confbridge' } });
 		await harness.poll();
 		fake.createRecording(customerId, { status: 'ended', referenceType: 'call' });
-		const conference = fake.createRecording(customerId, { status: 'ended', referenceType: 'confbridge' });
+		const conference = fake.createRecording(customerId, {
+			status: 'ended',
+			referenceType: 'confbridge',
+		});
 		expect(ids(await harness.poll())).toEqual([conference.id]);
 	});
 });
@@ -104,7 +115,11 @@ describe('other events', () => {
 		await harness.poll();
 		const r = fake.createRecording(customerId, { status: 'initiating' });
 		const first = await harness.poll();
-		expect(first![0][0].json).toMatchObject({ id: r.id, previousStatus: null, status: 'initiating' });
+		expect(first![0][0].json).toMatchObject({
+			id: r.id,
+			previousStatus: null,
+			status: 'initiating',
+		});
 		fake.setStatus(r.id, 'recording');
 		const second = await harness.poll();
 		expect(second![0][0].json).toMatchObject({ previousStatus: 'initiating', status: 'recording' });
@@ -126,8 +141,16 @@ describe('first run options', () => {
 	it('emits recordings ended in the last hours', async () => {
 		const { harness, customerId } = setup({ onFirstRun: 'lastHours', firstRunHours: 1 });
 		const now = Date.now() * 1000;
-		fake.seedRecordings(customerId, 3, { status: 'ended', startMicros: now - 5 * 3600e6, stepMicros: 1e6 });
-		const recent = fake.seedRecordings(customerId, 4, { status: 'ended', startMicros: now - 600e6, stepMicros: 1e6 });
+		fake.seedRecordings(customerId, 3, {
+			status: 'ended',
+			startMicros: now - 5 * 3600e6,
+			stepMicros: 1e6,
+		});
+		const recent = fake.seedRecordings(customerId, 4, {
+			status: 'ended',
+			startMicros: now - 600e6,
+			stepMicros: 1e6,
+		});
 		expect(ids(await harness.poll()).sort()).toEqual(recent.map((r) => r.id).sort());
 		expect(await harness.poll()).toBeNull();
 	});

@@ -217,7 +217,7 @@ describe('random worlds: every ended recording exactly once', () => {
 			ticks: 150,
 			options: {
 				...ENDED_ONLY,
-				filters: { referenceTypes: ['confbridge'], minDurationSeconds: 30 },
+				filters: { referenceType: 'confbridge', minDurationSeconds: 30 },
 			},
 			ties: true,
 			durable: false,
