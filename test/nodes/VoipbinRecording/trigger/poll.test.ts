@@ -198,4 +198,21 @@ describe('Attach Audio', () => {
 		expect(output![0][0].binary).toBeUndefined();
 		expect(await harness.poll()).toBeNull();
 	});
+
+	it('holds an event back, rather than emit it without audio, when the poll runs out of time', async () => {
+		const { harness, customerId } = setup({ attachAudio: true, audioMaxWaitSeconds: 120 });
+		await harness.poll();
+		const r = fake.createRecording(customerId, { status: 'ended', durationSeconds: 1 });
+		fake.faults.set({ storage: { emptyZip: true } });
+		try {
+			// A 3 s budget (n8n's durable mode gives about 36 s) is far below the 120 s audio wait.
+			expect(await harness.poll({ budgetMs: 3000 })).toBeNull();
+		} finally {
+			fake.faults.set({ storage: null });
+		}
+		const output = await harness.poll({ budgetMs: 3000 });
+		expect(ids(output)).toEqual([r.id]);
+		expect(output![0][0].binary?.data.mimeType).toBe('audio/wav');
+		expect(await harness.poll()).toBeNull();
+	});
 });
