@@ -1,5 +1,6 @@
 /** Shared helpers for the fake's own tests: spec validation, requests, and a small ZIP reader. */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 
 import Ajv, { type ValidateFunction } from 'ajv';
@@ -16,10 +17,9 @@ export const START = Date.UTC(2026, 0, 15, 9, 30, 0);
 
 const ajv = new Ajv({ strict: false, allErrors: true });
 addFormats(ajv);
-ajv.addSchema(
-	JSON.parse(readFileSync('/work/shared/voipbin-api/openapi.bundled.json', 'utf8')),
-	'spec',
-);
+/** The spec lives in `shared/`, beside the repository (as CI lays it out too). */
+const SPEC = join(__dirname, '../../../shared/voipbin-api/openapi.bundled.json');
+ajv.addSchema(JSON.parse(readFileSync(SPEC, 'utf8')), 'spec');
 
 const validators = new Map<string, ValidateFunction>();
 
