@@ -15,16 +15,19 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import {
-	N8N_VERSION,
-	N8nInstance,
-	PACKAGE_ROOT,
 	ensureN8n,
 	executionError,
 	freePort,
+	loadExample,
+	N8N_VERSION,
 	n8nId,
+	N8nInstance,
+	nodeNamed,
 	nodeOutput,
+	PACKAGE_ROOT,
 	run,
 	sleep,
+	useCredential,
 } from './n8n-runtime.mjs';
 
 const ROOT = PACKAGE_ROOT;
@@ -151,20 +154,6 @@ async function fakeCtl(baseUrl, method, route, body) {
 	if (!res.ok) throw new Error(`fake ${method} ${route}: ${res.status} ${await res.text()}`);
 	return await res.json();
 }
-
-function loadExample(file) {
-	return JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', file), 'utf8'));
-}
-
-function useCredential(workflow, credential) {
-	for (const node of workflow.nodes) {
-		if (node.credentials?.voipbinApi)
-			node.credentials.voipbinApi = { id: credential.id, name: credential.name };
-	}
-	return workflow;
-}
-
-const nodeNamed = (workflow, name) => workflow.nodes.find((n) => n.name === name);
 
 async function main() {
 	const t0 = Date.now();

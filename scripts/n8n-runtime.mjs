@@ -736,3 +736,24 @@ export function executionError(runData) {
 	if (!error) return undefined;
 	return [error.message, error.description].filter(Boolean).join(' — ');
 }
+
+/** One of the example workflows in `examples/`, parsed. */
+export function loadExample(file) {
+	return JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'examples', file), 'utf8'));
+}
+
+/** Points every VoIPBIN node of a workflow at the given credential. */
+export function useCredential(workflow, credential) {
+	for (const node of workflow.nodes) {
+		if (node.credentials?.voipbinApi)
+			node.credentials.voipbinApi = { id: credential.id, name: credential.name };
+	}
+	return workflow;
+}
+
+/** The node of that name in a workflow; throws when an example no longer has it. */
+export function nodeNamed(workflow, name) {
+	const node = workflow.nodes.find((n) => n.name === name);
+	if (!node) throw new Error(`Workflow "${workflow.name}" has no node "${name}"`);
+	return node;
+}

@@ -23,14 +23,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import {
-	N8nInstance,
-	PACKAGE_ROOT,
 	ensureN8n,
 	executionError,
+	loadExample,
 	n8nId,
+	N8nInstance,
+	nodeNamed,
 	nodeOutput,
+	PACKAGE_ROOT,
 	run,
 	sleep,
+	useCredential,
 } from '../../scripts/n8n-runtime.mjs';
 
 const ROOT = PACKAGE_ROOT;
@@ -211,25 +214,6 @@ async function startFake() {
 		return json;
 	};
 	return { ...info, ctl, stop };
-}
-
-function loadExample(file) {
-	return JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', file), 'utf8'));
-}
-
-/** Points every VoIPBIN node of a workflow at the given credential. */
-function useCredential(workflow, credential) {
-	for (const node of workflow.nodes) {
-		if (node.credentials?.voipbinApi)
-			node.credentials.voipbinApi = { id: credential.id, name: credential.name };
-	}
-	return workflow;
-}
-
-function nodeNamed(workflow, name) {
-	const node = workflow.nodes.find((n) => n.name === name);
-	if (!node) throw new Error(`Workflow "${workflow.name}" has no node "${name}"`);
-	return node;
 }
 
 /** "2026-01-15T09:30:00.1234Z" → µs since the epoch (any number of fraction digits). */

@@ -34,6 +34,7 @@ import type {
 	RequestLogEntry,
 } from '../../../fake-voipbin';
 import { PollHarness, accessKeyCredential } from '../../../helpers/n8n';
+import { seeded } from './model';
 
 const SEED = 20261125;
 const POLLS = 200;
@@ -58,18 +59,6 @@ const NO_FAULTS: FaultPatch = {
 	reset: null,
 	createDuringListing: null,
 };
-
-/** mulberry32: a tiny seeded PRNG, so the soak is the same world every run. */
-function prng(seed: number): () => number {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
 
 /**
  * Requests a client needs to list the newest `items` of the account, whose `tm_create`s are
@@ -187,7 +176,7 @@ class Soak {
 		readonly fake: FakeVoipbin,
 		seed: number,
 	) {
-		this.rng = prng(seed);
+		this.rng = seeded(seed);
 		const account = fake.createAccount();
 		this.customerId = account.customerId;
 		this.harness = new PollHarness(
