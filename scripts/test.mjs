@@ -5,7 +5,7 @@
 //   npm test                 everything
 //   npm test -- --skip-e2e   jest only (quick, no n8n install)
 //   npm test -- --e2e-only   the real-n8n run only
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -43,13 +43,20 @@ if (!e2eOnly) {
 }
 
 if (!skipE2e) {
-	const e2e = spawnSync(process.execPath, [join(root, 'test/e2e/run.mjs')], {
-		cwd: root,
-		stdio: ['ignore', 'pipe', 'inherit'],
-		encoding: 'utf8',
+	// Streamed as it runs (the first run installs n8n, which takes minutes), and kept for its summary.
+	const e2e = await new Promise((resolve) => {
+		const child = spawn(process.execPath, [join(root, 'test/e2e/run.mjs')], {
+			cwd: root,
+			stdio: ['ignore', 'pipe', 'inherit'],
+		});
+		let output = '';
+		child.stdout.on('data', (chunk) => {
+			process.stdout.write(chunk);
+			output += chunk;
+		});
+		child.on('close', (status) => resolve({ status, output }));
 	});
-	process.stdout.write(e2e.stdout ?? '');
-	const summary = /e2e: (\d+) passed, (\d+) failed/.exec(e2e.stdout ?? '');
+	const summary = /e2e: (\d+) passed, (\d+) failed/.exec(e2e.output);
 	if (summary) {
 		passed += Number(summary[1]);
 		failed += Number(summary[2]);
