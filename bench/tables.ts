@@ -1,0 +1,123 @@
+/** The benchmarks' tables, shared by each script's output and bench/RESULTS.md. */
+import { MAX_PENDING } from '../nodes/VoipbinRecording/trigger/state';
+import { MB, round } from './common';
+import type { DownloadResult } from './download';
+import type { PollCostRow } from './poll-cost';
+import type { StateSizeResult } from './state-size';
+import type { TriggerAudioResult } from './trigger-audio';
+
+export interface Table {
+	head: string[];
+	rows: Array<Array<string | number>>;
+}
+
+export const TARGET_RATIO = 0.8;
+export const TARGET_RSS_MB = 64;
+
+export function pollCostTable(rows: PollCostRow[]): Table {
+	return {
+		head: [
+			'recordings',
+			'ours req/poll (list+get)',
+			'allowed',
+			'ours ms/poll',
+			'naive req/poll',
+			'naive ms/poll',
+			'events/poll (ours, naive)',
+			'polls (ours, naive)',
+		],
+		rows: rows.map((r) => [
+			r.recordings,
+			`${r.oursRequests} (${r.oursList}+${r.oursGet})${r.oursWithinBound ? '' : ' OVER'}`,
+			`≤ ${r.allowedMax}`,
+			r.oursMs,
+			r.naiveRequests,
+			r.naiveMs,
+			`${r.oursEvents}, ${r.naiveEvents}`,
+			`${r.polls}, ${r.naivePolls}`,
+		]),
+	};
+}
+
+export function stateSizeTable(result: StateSizeResult): Table {
+	return {
+		head: [
+			'path',
+			'polls',
+			'max bytes',
+			'final bytes',
+			`bytes at poll ${result.checkpoint}`,
+			'target',
+			'max pending',
+			'events / ended',
+			'ms/poll',
+		],
+		rows: result.paths.map((p) => [
+			p.path,
+			p.polls,
+			p.maxBytes,
+			p.finalBytes,
+			p.bytesAtCheckpoint,
+			`≤ ${result.targetBytes} ${p.maxBytes <= result.targetBytes ? 'met' : 'MISSED'}`,
+			`${p.maxPending} (cap ${MAX_PENDING})`,
+			`${p.events} / ${p.recordingsEnded}`,
+			p.msPerPoll,
+		]),
+	};
+}
+
+export function downloadTable(result: DownloadResult): Table {
+	return {
+		head: [
+			'minutes',
+			'ZIP MB',
+			'mode',
+			'output MB',
+			'ours s',
+			'ours CPU s',
+			'curl s',
+			`ours/curl throughput (≥ ${TARGET_RATIO})`,
+			`RSS growth MB (≤ ${TARGET_RSS_MB})`,
+		],
+		rows: result.rows.map((r) => [
+			r.minutes,
+			round(r.zipBytes / MB),
+			r.mode,
+			round(r.outputBytes / MB),
+			round(r.seconds, 2),
+			round(r.cpuSeconds, 2),
+			round(r.curlSeconds, 2),
+			`${round(r.ratio, 2)}${r.ratio >= TARGET_RATIO ? '' : ' MISSED'}`,
+			`${round(r.rssGrowth / MB)}${r.rssGrowth / MB <= TARGET_RSS_MB ? '' : ' MISSED'}`,
+		]),
+	};
+}
+
+export function triggerAudioTable(r: TriggerAudioResult): Table {
+	return {
+		head: [
+			'recordings',
+			'audio each s',
+			'items (with audio, errors)',
+			'poll wall s',
+			'ms per recording',
+			'curl each ZIP once, sequential s',
+			'ZIP MB total',
+			'WAV MB written',
+			'RSS growth MB',
+		],
+		rows: [
+			[
+				r.recordings,
+				round(r.audioSecondsEach),
+				`${r.items} (${r.withAudio}, ${r.audioErrors})`,
+				round(r.seconds, 2),
+				round((r.seconds * 1000) / r.recordings),
+				round(r.curlSequentialSeconds, 2),
+				round(r.zipBytes / MB),
+				round(r.outputBytes / MB),
+				round(r.rssGrowth / MB),
+			],
+		],
+	};
+}
