@@ -262,7 +262,7 @@ function results(all: All): string {
 	// Fixes and misses
 	out.push('## Fixes made because of these benchmarks', '');
 	out.push(
-		'- `Download: check the original ZIP while storing it; a mixed download reads the ZIP to its end once` ' +
+		'- Commit d788981, `Download: check the original ZIP while storing it; a mixed download reads the ZIP to its end once` ' +
 			'(nodes/VoipbinRecording/download/audioFiles.ts). Output As ZIP stored the body and then read it back to check ' +
 			"it, so the check's time came on top of the transfer (10-minute call: 4.7 s, curl 1.5 s); it is now checked " +
 			'while it is stored (1.9 s). Mono mix and stereo read both ZIP streams to the end after mixing, so one stream ' +
@@ -272,6 +272,13 @@ function results(all: All): string {
 	);
 	out.push('## Targets missed, and why', '');
 	const mixed = ratioMisses.filter((r) => r.mode === 'monoMix' || r.mode === 'stereo');
+	// Lengths where the transfer, not fixed costs, dominates.
+	const slowdowns = download.twoCurls
+		.filter((t) => t.minutes >= 10)
+		.map((t) => t.seconds / t.oneCurlSeconds);
+	const twoCurlSpan = slowdowns.length
+		? `${round(Math.min(...slowdowns), 2)}–${round(Math.max(...slowdowns), 2)}×`
+		: 'longer';
 	const single = ratioMisses.filter((r) => r.mode === 'zip' || r.mode === 'separate');
 	if (mixed.length) {
 		out.push(
@@ -280,12 +287,14 @@ function results(all: All): string {
 				'once. Without keeping a direction in memory or in a temporary file, the node opens the ZIP twice: one ' +
 				'stream skips the first entry to reach the second while the other waits, then both are read side by side. ' +
 				'That is 1.5 ZIPs of transfer for one ZIP, two thirds of it on two connections at once. ' +
-				'The fake VoIPBIN deflates every ZIP as it sends it and is CPU-bound on this 2-core machine, so two streams ' +
-				'share its CPU (see "two curls at once" above): against it the ceiling for these modes is well below 0.8× a ' +
-				'single curl. Against real storage, which serves a stored object and where a second connection adds ' +
-				'bandwidth, the parallel half costs about one transfer. Meeting 0.8× here would take reading the ZIP once ' +
-				'and spooling the first direction to a temporary binary file (disk instead of a second transfer; it would ' +
-				"stay with the execution's binary data) — a design change left to the maintainers.",
+				'The fake VoIPBIN deflates every ZIP as it sends it and is CPU-bound on this 2-core machine, so two ' +
+				`streams share its CPU: two curls at once took ${twoCurlSpan} as long as one (table above). Against real ` +
+				'storage, which serves a stored object and where a second connection adds bandwidth, the parallel part ' +
+				'costs about one transfer. Which of these rows reach 0.8× changes from run to run here; always reaching ' +
+				'it would take reading the ZIP once and spooling the first direction to a temporary binary file (disk ' +
+				"instead of a second transfer; it would stay with the execution's binary data), a design change left to " +
+				'the maintainers. On a 1-minute recording, fixed costs (the two API requests before the ZIP, a second ' +
+				'connection) weigh against a transfer of a tenth of a second.',
 		);
 	}
 	if (single.length) {
@@ -293,12 +302,12 @@ function results(all: All): string {
 			`- **Throughput of ${[...new Set(single.map((r) => r.mode))].join(' and ')}** (${single.map((r) => `${r.mode} ${r.minutes} min: ${round(r.ratio, 2)}`).join('; ')}). ` +
 				'These read the ZIP once. The fake server is CPU-bound (it generates and deflates the audio as it streams) ' +
 				'and shares 2 cores with our process and with whatever else runs on the machine (load average above); our ' +
-				'process inflates, CRC-checks and writes every byte ("ours CPU s": about half of its wall time), CPU the ' +
-				"server then lacks, where curl spends almost none. The node may not use `node:zlib` (n8n's community-node " +
+				'process inflates, CRC-checks and writes every byte (see "ours CPU s"), CPU the server then lacks, ' +
+				"where curl spends almost none. The node may not use `node:zlib` (n8n's community-node " +
 				'rules), so it inflates through the web `DecompressionStream`, which hands out 16 KiB pieces. A one-off ' +
 				'check on this machine, outside this run, rebuffering the output into 256 KiB writes cut our CPU time by ' +
 				'a quarter but did not shorten the download, so it was not kept. On a 1-minute recording the two API ' +
-				'requests before the ZIP weigh against a transfer of 0.1–0.3 s. These ratios also move by a tenth or ' +
+				'requests before the ZIP weigh against a transfer of a tenth of a second. These ratios also move by a tenth or ' +
 				'more between runs on this shared machine.',
 		);
 	}
