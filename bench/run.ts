@@ -289,8 +289,8 @@ function results(all: All): string {
 				'That is 1.5 ZIPs of transfer for one ZIP, two thirds of it on two connections at once. ' +
 				'The fake VoIPBIN deflates every ZIP as it sends it and is CPU-bound on this 2-core machine, so two ' +
 				`streams share its CPU: two curls at once took ${twoCurlSpan} as long as one (table above). Against real ` +
-				'storage, which serves a stored object and where a second connection adds bandwidth, the parallel part ' +
-				'costs about one transfer. Which of these rows reach 0.8× changes from run to run here; always reaching ' +
+				'storage it depends on the link: where one connection does not fill it, the second adds bandwidth and ' +
+				'the parallel part costs about one transfer; where the link is the limit, up to 1.5 transfers. Which of these rows reach 0.8× changes from run to run here; always reaching ' +
 				'it would take reading the ZIP once and spooling the first direction to a temporary binary file (disk ' +
 				"instead of a second transfer; it would stay with the execution's binary data), a design change left to " +
 				'the maintainers. On a 1-minute recording, fixed costs (the two API requests before the ZIP, a second ' +
