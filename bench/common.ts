@@ -3,7 +3,7 @@
  * fake VoIPBIN in its own process, and peak-RSS measurement.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -264,7 +264,22 @@ export function args(): Record<string, string> {
 	return out;
 }
 
-/** Whether this file is the process's entry script (not imported by run.ts). */
-export function isMain(module: NodeJS.Module): boolean {
-	return require.main === module;
+/** Runs a benchmark's `main` when its file is the process's entry script (not imported by run.ts). */
+export function runIfMain(module: NodeJS.Module, main: () => Promise<void>): void {
+	if (require.main !== module) return;
+	main().catch((error: Error) => {
+		console.error(error);
+		process.exit(1);
+	});
+}
+
+/** Bytes of the files under a binary-data folder, leaving out n8n's metadata files. */
+export function bytesUnder(dir: string): number {
+	let total = 0;
+	for (const entry of readdirSync(dir, { withFileTypes: true })) {
+		const path = join(dir, entry.name);
+		if (entry.isDirectory()) total += bytesUnder(path);
+		else if (!entry.name.endsWith('.metadata')) total += statSync(path).size;
+	}
+	return total;
 }

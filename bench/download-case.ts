@@ -6,11 +6,10 @@
  * `tsx bench/download-case.ts --base <url> --key <access key> --id <recording> --warmup <id>
  * --mode zip|separate|stereo|monoMix`
  */
-import { readdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 
 import { accessKeyCredential, runNode, useFilesystemBinaryData } from '../test/helpers/n8n';
-import { args, report, RssWatch } from './common';
+import { args, bytesUnder, report, RssWatch, runIfMain } from './common';
 
 // The explicit `.ts`: Node's resolver would pick the `.node.json` codex file next to it first.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -28,16 +27,6 @@ export interface DownloadCaseResult {
 	rssPeakHwm: number | null;
 	/** CPU time (user + system) this process spent on the download. */
 	cpuSeconds: number;
-}
-
-function bytesUnder(dir: string): number {
-	let total = 0;
-	for (const entry of readdirSync(dir, { withFileTypes: true })) {
-		const path = join(dir, entry.name);
-		if (entry.isDirectory()) total += bytesUnder(path);
-		else if (!entry.name.endsWith('.metadata')) total += statSync(path).size;
-	}
-	return total;
 }
 
 async function main(): Promise<void> {
@@ -75,7 +64,4 @@ async function main(): Promise<void> {
 	report(result);
 }
 
-main().catch((error: Error) => {
-	console.error(error);
-	process.exit(1);
-});
+runIfMain(module, main);

@@ -11,7 +11,7 @@ import {
 	MB,
 	ROOT,
 	curlFetch,
-	isMain,
+	runIfMain,
 	mean,
 	report,
 	round,
@@ -139,9 +139,4 @@ async function main(): Promise<void> {
 	report(result);
 }
 
-if (isMain(module)) {
-	main().catch((error: Error) => {
-		console.error(error);
-		process.exit(1);
-	});
-}
+runIfMain(module, main);

@@ -11,7 +11,7 @@ import { STATE_KEY } from '../nodes/VoipbinRecording/trigger/state';
 import type { TriggerState } from '../nodes/VoipbinRecording/trigger/state';
 import { startFakeVoipbin } from '../test/fake-voipbin';
 import { PollHarness, accessKeyCredential } from '../test/helpers/n8n';
-import { isMain, mean, report, round, table } from './common';
+import { runIfMain, mean, report, round, table } from './common';
 import { NaivePoller } from './naive-poller';
 import { pollCostTable } from './tables';
 import { Trickle, fakeAccount } from './world';
@@ -147,9 +147,4 @@ async function main(): Promise<void> {
 	report(rows);
 }
 
-if (isMain(module)) {
-	main().catch((error: Error) => {
-		console.error(error);
-		process.exit(1);
-	});
-}
+runIfMain(module, main);

@@ -25,7 +25,7 @@ import type { TriggerState } from '../nodes/VoipbinRecording/trigger/state';
 import { startFakeVoipbin } from '../test/fake-voipbin';
 import { PollHarness, accessKeyCredential } from '../test/helpers/n8n';
 import { FakeServer, listPages } from '../test/nodes/VoipbinRecording/trigger/model';
-import { isMain, report, round, table } from './common';
+import { runIfMain, report, round, table } from './common';
 import { stateSizeTable } from './tables';
 import { Trickle, fakeAccount, modelAccount } from './world';
 import type { TrickleOptions } from './world';
@@ -182,9 +182,4 @@ async function main(): Promise<void> {
 	report(result);
 }
 
-if (isMain(module)) {
-	main().catch((error: Error) => {
-		console.error(error);
-		process.exit(1);
-	});
-}
+runIfMain(module, main);

@@ -6,11 +6,10 @@
  *
  * `tsx bench/trigger-audio-case.ts --base <url> --key <access key> --customer <id> --count 100`
  */
-import { readdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 
 import { PollHarness, accessKeyCredential, useFilesystemBinaryData } from '../test/helpers/n8n';
-import { args, report, RssWatch } from './common';
+import { args, bytesUnder, report, RssWatch, runIfMain } from './common';
 
 // The explicit `.ts`: Node's resolver would pick the `.node.json` codex file next to it first.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -28,16 +27,6 @@ export interface TriggerAudioCaseResult {
 	rssBaseline: number;
 	rssGrowth: number;
 	ids: string[];
-}
-
-function bytesUnder(dir: string): number {
-	let total = 0;
-	for (const entry of readdirSync(dir, { withFileTypes: true })) {
-		const path = join(dir, entry.name);
-		if (entry.isDirectory()) total += bytesUnder(path);
-		else if (!entry.name.endsWith('.metadata')) total += statSync(path).size;
-	}
-	return total;
 }
 
 async function main(): Promise<void> {
@@ -104,7 +93,4 @@ async function main(): Promise<void> {
 	report(result);
 }
 
-main().catch((error: Error) => {
-	console.error(error);
-	process.exit(1);
-});
+runIfMain(module, main);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import {
 	ROOT,
 	curlFetch,
-	isMain,
+	runIfMain,
 	report,
 	runChild,
 	signedZipUrl,
@@ -60,9 +60,4 @@ async function main(): Promise<void> {
 	report(result);
 }
 
-if (isMain(module)) {
-	main().catch((error: Error) => {
-		console.error(error);
-		process.exit(1);
-	});
-}
+runIfMain(module, main);
