@@ -4,7 +4,7 @@
  * recipe in ../shared/n8n/TESTING.md. Only what n8n's server would supply around a node is
  * provided here: credential storage, pre-authentication and the credential's `authenticate`.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -23,8 +23,19 @@ import { NodeHelpers, Workflow, createRunExecutionData } from 'n8n-workflow';
 
 import { VoipbinApi } from '../../credentials/VoipbinApi.credentials';
 
+/**
+ * A temporary folder: inside the jest run's folder, which the global teardown removes, or (for a
+ * benchmark) one removed when the process exits.
+ */
+function temporaryFolder(prefix: string): string {
+	const jestRun = process.env.VOIPBIN_TEST_TMP;
+	const folder = mkdtempSync(join(jestRun ?? tmpdir(), prefix));
+	if (!jestRun) process.on('exit', () => rmSync(folder, { recursive: true, force: true }));
+	return folder;
+}
+
 // Every context's constructor reads InstanceSettings, which needs a user folder.
-process.env.N8N_USER_FOLDER ??= mkdtempSync(join(tmpdir(), 'voipbin-n8n-'));
+process.env.N8N_USER_FOLDER ??= temporaryFolder('voipbin-n8n-');
 
 // Loaded after the environment is set: n8n-core reads it at import time.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -236,7 +247,7 @@ let binaryStorePath: string | undefined;
  */
 export async function useFilesystemBinaryData(): Promise<string> {
 	if (binaryStorePath) return binaryStorePath;
-	binaryStorePath = mkdtempSync(join(tmpdir(), 'voipbin-binary-'));
+	binaryStorePath = temporaryFolder('voipbin-binary-');
 	process.env.N8N_DEFAULT_BINARY_DATA_MODE = 'filesystem';
 	process.env.N8N_BINARY_DATA_STORAGE_PATH = binaryStorePath;
 	// eslint-disable-next-line @typescript-eslint/no-require-imports
