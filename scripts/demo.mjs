@@ -7,7 +7,6 @@
 //
 // Options: --port <n8n port> (default 5678, or a free one when taken), --keep (keep the n8n user
 // folder), --no-build (use dist/ as it is).
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -27,6 +26,7 @@ import {
 	PACKAGE_ROOT,
 	run,
 	sleep,
+	spawnGroup,
 	useCredential,
 } from './n8n-runtime.mjs';
 
@@ -72,7 +72,7 @@ function portIsFree(port) {
 /** Starts the fake VoIPBIN CLI with the demo scenario; resolves its ready info. */
 async function startFake(accessKey) {
 	const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-	const child = spawn(
+	const { child, stop } = spawnGroup(
 		tsx,
 		[
 			path.join(ROOT, 'test', 'fake-voipbin', 'cli.ts'),
@@ -85,31 +85,9 @@ async function startFake(accessKey) {
 			'--scenario',
 			'demo',
 		],
-		{ cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+		{ cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
 	);
-	const exited = new Promise((resolve) => child.on('exit', resolve));
-	const killOnExit = () => {
-		try {
-			process.kill(-child.pid, 'SIGTERM');
-		} catch {
-			// gone
-		}
-	};
-	process.on('exit', killOnExit);
-	cleanups.push(async () => {
-		try {
-			process.kill(-child.pid, 'SIGTERM');
-		} catch {
-			return;
-		}
-		if (!(await Promise.race([exited.then(() => true), sleep(5000).then(() => false)]))) {
-			try {
-				process.kill(-child.pid, 'SIGKILL');
-			} catch {
-				// gone
-			}
-		}
-	});
+	cleanups.push(stop);
 	let stderr = '';
 	child.stderr.on('data', (d) => (stderr += d));
 	return await new Promise((resolve, reject) => {

@@ -90,6 +90,32 @@ process.on('exit', () => {
 	for (const pid of liveGroups) killGroup(pid, 'SIGTERM');
 });
 
+/**
+ * Starts a long-running command in its own process group (so its children go with it), killed
+ * when this process exits. `stop()` sends SIGTERM to the group, then SIGKILL after `graceMs`.
+ */
+export function spawnGroup(cmd, args, options = {}) {
+	const child = spawn(cmd, args, { ...options, detached: true });
+	const pid = child.pid;
+	if (pid) liveGroups.add(pid);
+	const exited = new Promise((resolve) =>
+		child.on('exit', (code, signal) => {
+			liveGroups.delete(pid);
+			resolve({ code, signal });
+		}),
+	);
+	const stop = async ({ graceMs = 5_000 } = {}) => {
+		killGroup(pid, 'SIGTERM');
+		if (!(await Promise.race([exited.then(() => true), sleep(graceMs).then(() => false)]))) {
+			killGroup(pid, 'SIGKILL');
+			await Promise.race([exited, sleep(5_000)]);
+		}
+		// Children may outlive their parent for a moment: clear the group.
+		killGroup(pid, 'SIGKILL');
+	};
+	return { child, exited, stop };
+}
+
 /** Runs a command; resolves {code, signal, stdout, stderr}. Output can also go to a log file. */
 export function run(cmd, args, { cwd, env, logFile, timeoutMs = 0, input } = {}) {
 	return new Promise((resolve, reject) => {
@@ -539,21 +565,14 @@ export class N8nInstance {
 		if (this.child) throw new Error('n8n already started');
 		const env = await this.env();
 		const out = fs.openSync(this.logFile, 'a');
-		this.child = spawn(this.runtime.nodeBin, [this.runtime.n8nBin, 'start'], {
+		this.process = spawnGroup(this.runtime.nodeBin, [this.runtime.n8nBin, 'start'], {
 			cwd: this.userFolder,
 			env,
 			stdio: ['ignore', out, out],
-			detached: true,
 		});
 		fs.closeSync(out);
-		const pid = this.child.pid;
-		liveGroups.add(pid);
-		this.exited = new Promise((resolve) =>
-			this.child.on('exit', (code, signal) => {
-				liveGroups.delete(pid);
-				resolve({ code, signal });
-			}),
-		);
+		this.child = this.process.child;
+		this.exited = this.process.exited;
 		let exitInfo;
 		this.exitInfo = undefined;
 		this.exited.then((info) => {
@@ -608,20 +627,9 @@ export class N8nInstance {
 
 	/** SIGTERM to n8n's process group (n8n and its task runner), SIGKILL after a grace period. */
 	async stop({ graceMs = 20_000 } = {}) {
-		const child = this.child;
-		if (!child) return;
+		if (!this.child) return;
 		this.child = undefined;
-		killGroup(child.pid, 'SIGTERM');
-		const done = await Promise.race([
-			this.exited.then(() => true),
-			sleep(graceMs).then(() => false),
-		]);
-		if (!done) {
-			killGroup(child.pid, 'SIGKILL');
-			await Promise.race([this.exited, sleep(5000)]);
-		}
-		// The task runner may outlive its parent for a moment: clear the group.
-		killGroup(child.pid, 'SIGKILL');
+		await this.process.stop({ graceMs });
 	}
 
 	/** Stops n8n and removes the temp user folder (when this instance made it). */

@@ -17,7 +17,6 @@
 //
 // Environment: E2E_TIMEOUT_MS (default 900000, counted after the n8n install), E2E_KEEP=1 keeps
 // the temp folder, E2E_SKIP_BUILD=1, VOIPBIN_N8N_CACHE (see n8n-runtime.mjs).
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -33,6 +32,7 @@ import {
 	PACKAGE_ROOT,
 	run,
 	sleep,
+	spawnGroup,
 	useCredential,
 } from '../../scripts/n8n-runtime.mjs';
 
@@ -145,38 +145,13 @@ function tail(text, lines = 20) {
 /** Starts test/e2e/fake-server.ts with tsx; resolves {baseUrl, storageUrl, ctl, stop}. */
 async function startFake() {
 	const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-	const child = spawn(tsx, [path.join(ROOT, 'test', 'e2e', 'fake-server.ts')], {
+	const { child, stop } = spawnGroup(tsx, [path.join(ROOT, 'test', 'e2e', 'fake-server.ts')], {
 		cwd: ROOT,
 		env: { ...process.env, FAKE_FILES_DELAY_MS: '1000' },
 		stdio: ['ignore', 'pipe', 'pipe'],
-		detached: true,
 	});
 	let stderr = '';
 	child.stderr.on('data', (d) => (stderr += d));
-	const exited = new Promise((resolve) => child.on('exit', resolve));
-	const killOnExit = () => {
-		try {
-			process.kill(-child.pid, 'SIGTERM');
-		} catch {
-			// gone
-		}
-	};
-	process.on('exit', killOnExit);
-	const stop = async () => {
-		try {
-			process.kill(-child.pid, 'SIGTERM');
-		} catch {
-			return;
-		}
-		const gone = await Promise.race([exited.then(() => true), sleep(5000).then(() => false)]);
-		if (!gone) {
-			try {
-				process.kill(-child.pid, 'SIGKILL');
-			} catch {
-				// gone
-			}
-		}
-	};
 	const info = await new Promise((resolve, reject) => {
 		let buffer = '';
 		const timer = setTimeout(
