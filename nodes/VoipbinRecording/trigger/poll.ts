@@ -40,7 +40,7 @@ const SAMPLE_MAX_PAGES = 3;
 /** Audio downloads running at once: enough to hide latency, few enough for the rate limit. */
 const AUDIO_CONCURRENCY = 4;
 
-export function readTriggerParameters(ctx: IPollFunctions): TriggerParameters {
+function readTriggerParameters(ctx: IPollFunctions): TriggerParameters {
 	const event = ctx.getNodeParameter('event') as string;
 	const filters = ctx.getNodeParameter('filters', {}) as {
 		referenceType?: string;
