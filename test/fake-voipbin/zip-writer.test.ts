@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32, inflateRawSync } from 'node:zlib';
 
+import { commandWorks } from '../helpers/commands';
 import { wavFileChunks } from './audio';
 import { zipStream } from './zip-writer';
 import type { ZipSourceEntry } from './zip-writer';
@@ -133,14 +134,7 @@ describe('zipStream', () => {
 		expect(pulled).toBeLessThan(20);
 	});
 
-	const hasUnzip = (() => {
-		try {
-			execFileSync('unzip', ['-v'], { stdio: 'ignore' });
-			return true;
-		} catch {
-			return false;
-		}
-	})();
+	const hasUnzip = commandWorks('unzip', ['-v']);
 	(hasUnzip ? it.each : it.skip.each)([
 		['plain', false],
 		['zip64', true],

@@ -1,4 +1,5 @@
 /** Small stream helpers shared by the download module tests. */
+import { seeded } from '../../../helpers/random';
 
 export async function collect(source: AsyncIterable<Uint8Array>): Promise<Buffer> {
 	const parts: Buffer[] = [];
@@ -6,20 +7,8 @@ export async function collect(source: AsyncIterable<Uint8Array>): Promise<Buffer
 	return Buffer.concat(parts);
 }
 
-/** A deterministic pseudo-random generator (mulberry32), so failures can be replayed. */
-export function seededRandom(seed: number): () => number {
-	let state = seed >>> 0;
-	return () => {
-		state = (state + 0x6d2b79f5) >>> 0;
-		let t = state;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
-
 export function randomBytes(length: number, seed: number): Buffer {
-	const random = seededRandom(seed);
+	const random = seeded(seed);
 	const bytes = Buffer.alloc(length);
 	for (let i = 0; i < length; i++) bytes[i] = Math.floor(random() * 256);
 	return bytes;
@@ -40,7 +29,7 @@ export async function* chunked(
 
 /** Piece sizes drawn uniformly from 1..max, reproducibly. */
 export function randomSizes(max: number, seed: number): () => number {
-	const random = seededRandom(seed);
+	const random = seeded(seed);
 	return () => 1 + Math.floor(random() * max);
 }
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 as zlibCrc32, deflateRawSync } from 'node:zlib';
 
+import { commandWorks } from '../../../helpers/commands';
 import { ZipFormatError, readZipEntries } from '../../../../nodes/VoipbinRecording/download/zip';
 import { wavFileChunks } from '../../../fake-voipbin/audio';
 import { zipStream } from '../../../fake-voipbin/zip-writer';
@@ -252,14 +253,7 @@ describe('readZipEntries', () => {
 			}
 		});
 
-		const zipCommand = (() => {
-			try {
-				execFileSync('zip', ['-v'], { stdio: 'ignore' });
-				return true;
-			} catch {
-				return false;
-			}
-		})();
+		const zipCommand = commandWorks('zip', ['-v']);
 		(zipCommand ? it.each : it.skip.each)([
 			['to a file (sizes in the local header)', [] as string[], false],
 			['to a pipe (data descriptors)', [], true],
@@ -298,14 +292,7 @@ describe('readZipEntries', () => {
 			'        with open(name, "rb") as src, z.open(name, "w", force_zip64=sys.argv[1] == "64") as dst:',
 			'            dst.write(src.read())',
 		].join('\n');
-		const hasPython = (() => {
-			try {
-				execFileSync('python3', ['-c', 'import zipfile'], { stdio: 'ignore' });
-				return true;
-			} catch {
-				return false;
-			}
-		})();
+		const hasPython = commandWorks('python3', ['-c', 'import zipfile']);
 		(hasPython ? it.each : it.skip.each)(['32', '64'])('with %s-bit sizes', async (bits) => {
 			const dir = mkdtempSync(join(tmpdir(), 'zip-test-'));
 			try {

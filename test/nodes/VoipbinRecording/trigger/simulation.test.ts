@@ -5,7 +5,8 @@ import type {
 	TriggerOptions,
 } from '../../../../nodes/VoipbinRecording/trigger/decide';
 import type { TriggerState } from '../../../../nodes/VoipbinRecording/trigger/state';
-import { ALL_EVENTS, ENDED_ONLY, FakeServer, runPoll, seeded } from './model';
+import { seeded } from '../../../helpers/random';
+import { ALL_EVENTS, ENDED_ONLY, FakeServer, runPoll } from './model';
 import type { ServerRecording } from './model';
 
 /**

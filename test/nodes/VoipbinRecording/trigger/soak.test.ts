@@ -34,7 +34,7 @@ import type {
 	RequestLogEntry,
 } from '../../../fake-voipbin';
 import { PollHarness, accessKeyCredential } from '../../../helpers/n8n';
-import { seeded } from './model';
+import { seeded } from '../../../helpers/random';
 
 const SEED = 20261125;
 const POLLS = 200;
