@@ -1,5 +1,4 @@
 import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
-import type { IBinaryData } from 'n8n-workflow';
 
 import type { Recording } from '../model/recording';
 import { recordingTime } from '../model/recording';
@@ -142,16 +141,9 @@ function storageIo(ctx: VoipbinContext, url: string): AudioIo {
 		open: async () => await openStorageStream(ctx, url),
 		store: async (chunks, fileName, mimeType, template) =>
 			await ctx.helpers.prepareBinaryData(
-				// A response stream passes through as it is; generated audio becomes a Readable.
-				(chunks === template ? template : toNodeReadable(template, chunks)) as Buffer,
+				toNodeReadable(template, chunks) as Buffer,
 				fileName,
 				mimeType,
 			),
-		readBack: async (binary: IBinaryData) =>
-			binary.id
-				? ((await ctx.helpers.getBinaryStream(binary.id)) as AsyncIterable<Uint8Array>)
-				: (async function* () {
-						yield Buffer.from(binary.data, 'base64');
-					})(),
 	};
 }
