@@ -12,13 +12,7 @@ export async function getRecording(
 	id: string,
 	itemIndex?: number,
 ): Promise<Recording> {
-	const raw = await voipbinApiRequest<IDataObject>(ctx, {
-		method: 'GET',
-		path: `/recordings/${encodeURIComponent(id)}`,
-		subject: `Recording ${id}`,
-		itemIndex,
-	});
-	return normalizeRecording(raw);
+	return await recordingRequest(ctx, 'GET', id, itemIndex);
 }
 
 /** `DELETE /recordings/{id}` (a soft delete: the server keeps it with `tm_delete` set). */
@@ -27,8 +21,17 @@ export async function deleteRecording(
 	id: string,
 	itemIndex?: number,
 ): Promise<Recording> {
+	return await recordingRequest(ctx, 'DELETE', id, itemIndex);
+}
+
+async function recordingRequest(
+	ctx: VoipbinContext,
+	method: 'GET' | 'DELETE',
+	id: string,
+	itemIndex?: number,
+): Promise<Recording> {
 	const raw = await voipbinApiRequest<IDataObject>(ctx, {
-		method: 'DELETE',
+		method,
 		path: `/recordings/${encodeURIComponent(id)}`,
 		subject: `Recording ${id}`,
 		itemIndex,
