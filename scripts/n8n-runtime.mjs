@@ -213,6 +213,40 @@ function npmCommand() {
 	return { cmd: 'npm', pre: [] };
 }
 
+/**
+ * The environment for npm calls into the cache. npm exports the calling project's settings as
+ * `npm_config_*` (this project's .npmrc says ignore-scripts=true), and an inherited one would
+ * silently turn the sqlite3 build into a no-op: none are passed on, and each call sets its own.
+ */
+function npmEnvironment(extra = {}) {
+	const env = Object.fromEntries(
+		Object.entries(process.env).filter(([key]) => !/^npm_(config|package|lifecycle)_/i.test(key)),
+	);
+	return {
+		...env,
+		npm_config_update_notifier: 'false',
+		npm_config_fund: 'false',
+		npm_config_audit: 'false',
+		...extra,
+	};
+}
+
+/** What sqlite3's native build needs and this machine lacks (empty when all is there). */
+export async function missingBuildTools() {
+	const has = async (cmd) => {
+		try {
+			return (await run(cmd, ['--version'], { timeoutMs: 30_000 })).code === 0;
+		} catch {
+			return false;
+		}
+	};
+	const missing = [];
+	if (!(await has('python3'))) missing.push('python3');
+	if (!(await has('make'))) missing.push('make');
+	if (!(await has('c++')) && !(await has('g++'))) missing.push('a C++ compiler (g++)');
+	return missing;
+}
+
 function tail(text, lines = 30) {
 	return String(text ?? '')
 		.trimEnd()
@@ -269,6 +303,14 @@ export async function ensureN8n({ cacheDir = defaultCacheDir(), log = defaultLog
 	return await withLock(cacheDir, log, async () => {
 		if (cacheProblems(cacheDir).length === 0) return runtimePaths(cacheDir);
 		const p = runtimePaths(cacheDir);
+		const missing = await missingBuildTools();
+		if (missing.length) {
+			throw new Error(
+				`n8n's sqlite3 module is built from source and this machine lacks ${missing.join(', ')}: ` +
+					'install them first (Debian/Ubuntu: apt-get install python3 make g++).',
+			);
+		}
+		log(`Installing n8n ${N8N_VERSION} into ${cacheDir} (first run only)`);
 		fs.mkdirSync(cacheDir, { recursive: true });
 		fs.rmSync(p.marker, { force: true });
 		const pkgFile = path.join(cacheDir, 'package.json');
@@ -279,13 +321,7 @@ export async function ensureN8n({ cacheDir = defaultCacheDir(), log = defaultLog
 			);
 		}
 		const npm = npmCommand();
-		const npmEnv = {
-			...process.env,
-			npm_config_update_notifier: 'false',
-			npm_config_fund: 'false',
-			npm_config_audit: 'false',
-		};
-		const step = async (message, args, logName, env = npmEnv, timeoutMs = 20 * 60_000) => {
+		const step = async (message, args, logName, env = npmEnvironment()) => {
 			log(message);
 			const t0 = Date.now();
 			const logFile = path.join(cacheDir, logName);
@@ -294,11 +330,11 @@ export async function ensureN8n({ cacheDir = defaultCacheDir(), log = defaultLog
 				cwd: cacheDir,
 				env,
 				logFile,
-				timeoutMs,
+				timeoutMs: 20 * 60_000,
 			});
 			if (result.code !== 0) {
 				throw new Error(
-					`npm ${args.slice(0, 2).join(' ')} failed (exit ${result.code}); see ${logFile}\n${tail(result.stderr || result.stdout)}`,
+					`npm ${args.slice(0, 2).join(' ')} failed (exit ${result.code}); the whole log is ${logFile}\n${tail(result.stderr || result.stdout, 80)}`,
 				);
 			}
 			log(`  done in ${Math.round((Date.now() - t0) / 1000)} s`);
@@ -317,21 +353,31 @@ export async function ensureN8n({ cacheDir = defaultCacheDir(), log = defaultLog
 		}
 		// Always (re)run when the marker is missing: npm finishes an interrupted install quickly.
 		await step(
-			`Installing n8n ${N8N_VERSION} (once, ~4 min)…`,
-			['install', '--prefix', cacheDir, '--save-exact', '--ignore-scripts', `n8n@${N8N_VERSION}`],
+			`Installing n8n ${N8N_VERSION} (once, ~4 min, 2.9 GB)…`,
+			['install', '--prefix', cacheDir, '--save-exact', '--ignore-scripts=true', `n8n@${N8N_VERSION}`],
 			'install-n8n.log',
 		);
-		await step('Rebuilding sqlite3…', ['rebuild', '--prefix', cacheDir, 'sqlite3'], 'rebuild.log', {
-			...npmEnv,
-			npm_config_nodedir: p.nodeHome,
-			PATH: `${path.dirname(p.nodeBin)}${path.delimiter}${process.env.PATH}`,
-		});
+		// sqlite3 is n8n's one native module: build it against Node 24's headers. The build runs
+		// install scripts, so scripts are switched on here whatever the caller's npm config says.
+		await step(
+			`Building sqlite3 for Node ${NODE_MAJOR} (once, ~1.5 min)…`,
+			['rebuild', '--prefix', cacheDir, '--ignore-scripts=false', '--foreground-scripts', 'sqlite3'],
+			'rebuild-sqlite3.log',
+			npmEnvironment({
+				npm_config_ignore_scripts: 'false',
+				npm_config_nodedir: p.nodeHome,
+				PATH: `${path.dirname(p.nodeBin)}${path.delimiter}${process.env.PATH}`,
+			}),
+		);
 		const check = await run(p.nodeBin, [
 			'-e',
 			`require(${JSON.stringify(p.sqliteDir)}); require(${JSON.stringify(p.flatted)})`,
 		]);
-		if (check.code !== 0)
-			throw new Error(`sqlite3 does not load in Node ${NODE_MAJOR}:\n${tail(check.stderr)}`);
+		if (check.code !== 0) {
+			throw new Error(
+				`sqlite3 does not load in Node ${NODE_MAJOR} after the rebuild (see ${path.join(cacheDir, 'rebuild-sqlite3.log')}):\n${String(check.stderr).trimEnd()}`,
+			);
+		}
 		const problems = cacheProblems(cacheDir).filter((x) => !x.includes(MARKER));
 		if (problems.length) throw new Error(`n8n cache still incomplete: ${problems.join(', ')}`);
 		fs.writeFileSync(
