@@ -6,7 +6,7 @@
 //   npm test -- --skip-e2e   jest only (quick, no n8n install)
 //   npm test -- --e2e-only   the real-n8n run only
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +21,8 @@ let passed = 0;
 let failed = 0;
 
 if (!e2eOnly) {
-	const report = join(mkdtempSync(join(tmpdir(), 'voipbin-jest-')), 'report.json');
+	const reportDir = mkdtempSync(join(tmpdir(), 'voipbin-jest-'));
+	const report = join(reportDir, 'report.json');
 	const jest = spawnSync(
 		process.execPath,
 		[
@@ -35,10 +36,19 @@ if (!e2eOnly) {
 	);
 	if (existsSync(report)) {
 		const result = JSON.parse(readFileSync(report, 'utf8'));
+		// A suite that fails to load runs no test, so jest counts no failed test for it: count
+		// each such suite as one failure, and name it.
+		const unloaded = result.testResults
+			.filter((suite) => suite.status === 'failed' && suite.assertionResults.length === 0)
+			.map((suite) => suite.name.slice(root.length + 1));
 		passed += result.numPassedTests;
-		failed += result.numFailedTests + result.numRuntimeErrorTestSuites;
-		console.log(`jest: ${result.numPassedTests} passed, ${result.numFailedTests} failed`);
+		failed += result.numFailedTests + unloaded.length;
+		console.log(
+			`jest: ${result.numPassedTests} passed, ${result.numFailedTests + unloaded.length} failed` +
+				(unloaded.length ? ` (suites that did not run: ${unloaded.join(', ')})` : ''),
+		);
 	}
+	rmSync(reportDir, { recursive: true, force: true });
 	if (jest.status !== 0 && failed === 0) failed = 1; // jest itself broke
 }
 

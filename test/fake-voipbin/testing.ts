@@ -17,8 +17,8 @@ export const START = Date.UTC(2026, 0, 15, 9, 30, 0);
 
 const ajv = new Ajv({ strict: false, allErrors: true });
 addFormats(ajv);
-/** The spec lives in `shared/`, beside the repository (as CI lays it out too). */
-const SPEC = join(__dirname, '../../../shared/voipbin-api/openapi.bundled.json');
+/** VoIPBIN's own schemas, kept in the repository (see openapi/README.md). */
+const SPEC = join(__dirname, 'openapi/schemas.json');
 ajv.addSchema(JSON.parse(readFileSync(SPEC, 'utf8')), 'spec');
 
 const validators = new Map<string, ValidateFunction>();
