@@ -7,6 +7,8 @@ module.exports = {
 		'^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }],
 	},
 	testTimeout: 60000,
+	// Inside the clone, not in the temporary directory that npm test empties after each run.
+	cacheDirectory: '<rootDir>/node_modules/.cache/jest',
 	globalSetup: '<rootDir>/test/global-setup.js',
 	globalTeardown: '<rootDir>/test/global-teardown.js',
 };

@@ -60,6 +60,12 @@ async function shutdown(code = 0) {
 }
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
+// `npm run demo` runs this under `sh -c`: a SIGTERM sent to npm ends that shell, not this process,
+// which is then handed to another parent. Losing the parent means the same as a SIGTERM.
+const parentAtStart = process.ppid;
+setInterval(() => {
+	if (process.ppid !== parentAtStart) void shutdown(0);
+}, 1000).unref();
 
 function portIsFree(port) {
 	return new Promise((resolve) => {

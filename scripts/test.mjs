@@ -17,12 +17,18 @@ const skipE2e = args.includes('--skip-e2e');
 const e2eOnly = args.includes('--e2e-only');
 const jestArgs = args.filter((a) => !a.startsWith('--skip-e2e') && !a.startsWith('--e2e-only'));
 
+// Everything the tests, n8n and the tools they run write to the temporary directory goes into one
+// folder of this run (TMPDIR), removed at the end whatever happens.
+const runTmp = mkdtempSync(join(tmpdir(), 'voipbin-test-run-'));
+process.on('exit', () => rmSync(runTmp, { recursive: true, force: true }));
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130));
+const env = { ...process.env, TMPDIR: runTmp };
+
 let passed = 0;
 let failed = 0;
 
 if (!e2eOnly) {
-	const reportDir = mkdtempSync(join(tmpdir(), 'voipbin-jest-'));
-	const report = join(reportDir, 'report.json');
+	const report = join(runTmp, 'jest-report.json');
 	const jest = spawnSync(
 		process.execPath,
 		[
@@ -32,7 +38,7 @@ if (!e2eOnly) {
 			`--outputFile=${report}`,
 			...jestArgs,
 		],
-		{ cwd: root, stdio: 'inherit' },
+		{ cwd: root, env, stdio: 'inherit' },
 	);
 	if (existsSync(report)) {
 		const result = JSON.parse(readFileSync(report, 'utf8'));
@@ -48,7 +54,6 @@ if (!e2eOnly) {
 				(unloaded.length ? ` (suites that did not run: ${unloaded.join(', ')})` : ''),
 		);
 	}
-	rmSync(reportDir, { recursive: true, force: true });
 	if (jest.status !== 0 && failed === 0) failed = 1; // jest itself broke
 }
 
@@ -57,6 +62,7 @@ if (!skipE2e) {
 	const e2e = await new Promise((resolve) => {
 		const child = spawn(process.execPath, [join(root, 'test/e2e/run.mjs')], {
 			cwd: root,
+			env,
 			stdio: ['ignore', 'pipe', 'inherit'],
 		});
 		let output = '';
