@@ -162,26 +162,36 @@ describe('the access key never leaks', () => {
 		});
 	};
 
+	// A valid UUID the fake does not know: the request reaches the server and gets its 404.
+	const unknownId = 'e5f6a7b8-c9d0-1234-5678-90abcdef0404';
+
 	it.each([
-		['401', () => fake.faults.set({})],
-		['404', () => fake.deleteRecording(fake.createRecording(account.customerId).id)],
-		['429 exhausted', () => fake.faults.set({ status429: { count: 100, retryAfterSeconds: 120 } })],
-		['500', () => fake.faults.set({ status5xx: { count: 1, status: 500 } })],
-		['reset', () => fake.faults.set({ reset: { count: 100 } })],
+		['401', () => fake.faults.set({}), 401, /rejected the credentials/],
+		['404', () => fake.faults.set({}), 404, /was not found/],
+		[
+			'429 exhausted',
+			() => fake.faults.set({ status429: { count: 100, retryAfterSeconds: 120 } }),
+			429,
+			/rate limit/,
+		],
+		['500', () => fake.faults.set({ status5xx: { count: 1, status: 500 } }), 500, /server error/],
+		['reset', () => fake.faults.set({ reset: { count: 100 } }), 0, /Could not reach/],
 	])(
 		'in a %s error',
-		async (name, arrange) => {
+		async (name, arrange, status, message) => {
 			arrange();
 			const credential =
 				name === '401'
 					? accessKeyCredential(fake.baseUrl, `${key}-wrong`)
 					: accessKeyCredential(fake.baseUrl, key);
-			const id = name === '404' ? fake.requests.length && recordingId : recordingId;
+			const id = name === '404' ? unknownId : recordingId;
 			const error = await runNode(node, { operation: 'get', recordingId: id }, { credential }).then(
 				() => undefined,
 				(e: unknown) => e,
 			);
-			expect(error).toBeDefined();
+			expect((error as Error).message).toMatch(message);
+			// The server was asked and gave the failure named: the error under test is its answer.
+			expect(fake.requests.at(-1)).toMatchObject({ path: `/v1.0/recordings/${id}`, status });
 			expect(serialise(error)).not.toContain(key);
 			expect(serialise(error)).not.toMatch(/accesskey=[^*]/);
 		},
