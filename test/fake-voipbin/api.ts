@@ -366,8 +366,7 @@ export class Api {
 
 	private recordingStop(ex: Exchange, target: Call | Conference): void {
 		const active = this.world.activeRecording(target);
-		const status = active ? this.world.view(active).status : null;
-		if (!active || (status !== 'initiating' && status !== 'recording')) {
+		if (!active) {
 			throw new HttpError(409, 'RECORDING_NOT_ACTIVE', 'No recording is active.');
 		}
 		this.world.stopRecording(active);

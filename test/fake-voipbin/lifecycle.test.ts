@@ -33,7 +33,10 @@ describe('fake VoIPBIN recording lifecycle', () => {
 		s.fake.clock.advance(9000);
 		const stop = await s.post(`/v1.0/calls/${callId}/recording_stop`);
 		expect(stop.status).toBe(200);
-		expect(((await stop.json()) as { recording_id: string }).recording_id).toBe(recordingId);
+		// Like the real server: recording_id is reset at once, the stopped one is the last listed.
+		const stopped = (await stop.json()) as { recording_id: string; recording_ids: string[] };
+		expect(stopped.recording_id).toBe('00000000-0000-0000-0000-000000000000');
+		expect(stopped.recording_ids).toEqual([recordingId]);
 		expect(await recording(recordingId)).toMatchObject({ status: 'stopping' });
 		expect((await s.post(`/v1.0/calls/${callId}/recording_stop`)).status).toBe(409);
 		s.fake.clock.advance(999);

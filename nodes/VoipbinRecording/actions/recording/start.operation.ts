@@ -9,10 +9,7 @@ import type {
 import { getRecording } from '../../transport/recordings';
 import { voipbinApiRequest } from '../../transport/request';
 import { showFor } from '../descriptions';
-import { readTarget, targetFields } from './target';
-
-/** Go's encoding of uuid.Nil: what the API expects for "no flow". */
-const NO_FLOW = '00000000-0000-0000-0000-000000000000';
+import { NIL_UUID, readTarget, targetFields } from './target';
 
 export const description: INodeProperties[] = showFor('start', [
 	...targetFields,
@@ -81,7 +78,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 	const body: IDataObject = {
 		format: options.format ?? 'wav',
 		duration: options.duration ?? 0,
-		on_end_flow_id: options.onEndFlowId?.trim() || NO_FLOW,
+		on_end_flow_id: options.onEndFlowId?.trim() || NIL_UUID,
 	};
 	if (target === 'call') {
 		body.end_of_silence = options.endOfSilence ?? 0;
@@ -95,7 +92,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 		itemIndex: i,
 	});
 	const recordingId = typeof parent?.recording_id === 'string' ? parent.recording_id : '';
-	if (!recordingId || recordingId === NO_FLOW) {
+	if (!recordingId || recordingId === NIL_UUID) {
 		throw new NodeOperationError(
 			this.getNode(),
 			`VoIPBIN accepted the request but ${label} has no recording`,

@@ -188,6 +188,33 @@ describe('Start, Stop and Wait for End', () => {
 		expect(stopped.json.stopped).toBe(true);
 	});
 
+	it.each([
+		['call', () => ({ target: 'call', callId: fake.addCall(account.customerId).id })],
+		[
+			'conference',
+			() => ({ target: 'conference', conferenceId: fake.addConference(account.customerId).id }),
+		],
+	])(
+		'Stop outputs the stopped recording of a %s, so Stop → Wait for End chains on $json.recordingId',
+		async (_, target) => {
+			const parameters = target();
+			const [started] = await run({ operation: 'start', ...parameters });
+			fake.clock.advance(10_000);
+			const [stopped] = await run({ operation: 'stop', ...parameters });
+			// The server has already reset the parent's recording_id to the nil UUID.
+			const parent = stopped.json[parameters.target] as { recording_id: string };
+			expect(parent.recording_id).toBe('00000000-0000-0000-0000-000000000000');
+			expect(stopped.json.recordingId).toBe(started.json.id);
+
+			fake.clock.advance(5_000);
+			const [ended] = await run(
+				{ operation: 'waitForEnd', recordingId: '={{ $json.recordingId }}' },
+				[stopped],
+			);
+			expect(ended.json).toMatchObject({ id: started.json.id, status: 'ended' });
+		},
+	);
+
 	it('explains a start on a call that is already recording, and a stop with nothing running', async () => {
 		const call = fake.addCall(account.customerId);
 		await run({ operation: 'start', target: 'call', callId: call.id });
