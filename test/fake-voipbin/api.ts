@@ -355,7 +355,8 @@ export class Api {
 			throw new HttpError(500, 'INTERNAL', 'Could not start the recording.');
 		}
 		if (this.world.activeRecording(target)) {
-			throw new HttpError(409, 'RECORDING_ALREADY_ACTIVE', 'A recording is already in progress.');
+			// The real server has no 409 here: a second recording on one call is a plain 500 too.
+			throw new HttpError(500, 'INTERNAL', 'Could not start the recording.');
 		}
 		this.world.startRecording(target, {
 			durationSeconds: duration as number,
@@ -367,7 +368,8 @@ export class Api {
 	private recordingStop(ex: Exchange, target: Call | Conference): void {
 		const active = this.world.activeRecording(target);
 		if (!active) {
-			throw new HttpError(409, 'RECORDING_NOT_ACTIVE', 'No recording is active.');
+			// As the real server: stopping with nothing running is a plain 500, not a 409.
+			throw new HttpError(500, 'INTERNAL', 'Could not stop the recording.');
 		}
 		this.world.stopRecording(active);
 		this.answerTarget(ex, target, 'status' in target);

@@ -131,6 +131,17 @@ export interface FailureContext {
 	itemIndex?: number;
 	/** Credential values to scrub from any text that is echoed. */
 	secrets?: readonly string[];
+	/**
+	 * What a 500 most likely means for this request. VoIPBIN reports a refused state change (a
+	 * second recording_start, a recording_stop with nothing running) as a plain 500.
+	 */
+	serverErrorMeaning?: ServerErrorMeaning;
+}
+
+/** The user's words for a 500 whose likely cause the caller knows. */
+export interface ServerErrorMeaning {
+	message: string;
+	hint: string;
 }
 
 /** Turns a failure into the one error every operation shows: a message in the user's terms. */
@@ -139,7 +150,10 @@ export function voipbinApiError(
 	failure: VoipbinFailure,
 	context: FailureContext = {},
 ): NodeApiError {
-	const { message, hint, cause } = describeFailure(failure, context.subject ?? 'The resource');
+	const { message, hint, cause } =
+		failure.httpCode === 500 && context.serverErrorMeaning
+			? context.serverErrorMeaning
+			: describeFailure(failure, context.subject ?? 'The resource');
 	const serverSays = failure.serverMessage
 		? `VoIPBIN says: ${failure.reason ? `${failure.reason}: ` : ''}${failure.serverMessage}`
 		: failure.reason
@@ -218,17 +232,6 @@ function describeFailure(
 			message: `${subject} was not found${deleted ? ' (it may have been deleted)' : ''}`,
 			hint: 'Check the ID, and that it belongs to the account of the VoIPBIN API credential.',
 			cause: { cause: 'configuration-invalid' },
-		};
-	}
-	if (httpCode === 409) {
-		return {
-			message: `${subject} is not in a state that allows this`,
-			hint:
-				reason === 'RECORDING_ALREADY_ACTIVE'
-					? 'A recording is already running: stop it first.'
-					: reason === 'RECORDING_NOT_ACTIVE'
-						? 'No recording is running to stop.'
-						: 'Check its current status and try again.',
 		};
 	}
 	if (httpCode === 429) {

@@ -10,7 +10,7 @@ import type {
 
 import { voipbinServerRoot } from '../../../credentials/voipbinServerRoot';
 import { readFailure, voipbinApiError } from './errors';
-import type { VoipbinFailure } from './errors';
+import type { ServerErrorMeaning, VoipbinFailure } from './errors';
 
 /** The n8n contexts this package talks to VoIPBIN from. */
 export type VoipbinContext = IExecuteFunctions | IPollFunctions;
@@ -33,6 +33,8 @@ export interface VoipbinRequest {
 	returnRedirectLocation?: boolean;
 	/** Milliseconds to wait for the response (default 60 s). */
 	timeoutMs?: number;
+	/** What a 500 most likely means for this request (see {@link ServerErrorMeaning}). */
+	serverErrorMeaning?: ServerErrorMeaning;
 }
 
 /** Retry policy. Bounded in count and in total waiting, so a node never hangs on a sick server. */
@@ -135,6 +137,7 @@ export async function voipbinApiRequest<T = IDataObject>(
 				subject: request.subject,
 				itemIndex: request.itemIndex,
 				secrets,
+				serverErrorMeaning: request.serverErrorMeaning,
 			});
 		}
 		ctx.logger.debug(

@@ -90,6 +90,10 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 		body,
 		subject: label,
 		itemIndex: i,
+		serverErrorMeaning: {
+			message: `${label} could not start recording (VoIPBIN server error 500)`,
+			hint: `Most likely a recording is already running on this ${target}: VoIPBIN allows one at a time and answers a second start with a 500. Stop it first (operation Stop), or wait until it has ended. Otherwise the ${target} may not be in progress (not answered yet, or hung up).`,
+		},
 	});
 	const recordingId = typeof parent?.recording_id === 'string' ? parent.recording_id : '';
 	if (!recordingId || recordingId === NIL_UUID) {

@@ -27,6 +27,10 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 		path: `${path}/recording_stop`,
 		subject: label,
 		itemIndex: i,
+		serverErrorMeaning: {
+			message: `${label} could not stop recording (VoIPBIN server error 500)`,
+			hint: `Most likely no recording is running on this ${target}: it was stopped already, or it ended by itself (max duration, silence or end key). VoIPBIN answers a stop with nothing to stop with a 500. Otherwise the ${target} may have ended.`,
+		},
 	});
 	return [
 		{

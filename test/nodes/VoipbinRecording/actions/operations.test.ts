@@ -215,16 +215,26 @@ describe('Start, Stop and Wait for End', () => {
 		},
 	);
 
-	it('explains a start on a call that is already recording, and a stop with nothing running', async () => {
+	it('names the likely cause of the 500s VoIPBIN gives a second start and a stop with nothing running, without retrying', async () => {
 		const call = fake.addCall(account.customerId);
 		await run({ operation: 'start', target: 'call', callId: call.id });
-		await expect(run({ operation: 'start', target: 'call', callId: call.id })).rejects.toThrow(
-			/not in a state that allows this/,
-		);
+		fake.resetRequests();
+		const second = run({ operation: 'start', target: 'call', callId: call.id });
+		await expect(second).rejects.toThrow(`Call ${call.id} could not start recording`);
+		await expect(second).rejects.toMatchObject({
+			httpCode: '500',
+			description: expect.stringMatching(/a recording is already running on this call/),
+		});
 		const idle = fake.addCall(account.customerId);
-		await expect(run({ operation: 'stop', target: 'call', callId: idle.id })).rejects.toThrow(
-			/not in a state that allows this/,
-		);
+		const nothing = run({ operation: 'stop', target: 'call', callId: idle.id });
+		await expect(nothing).rejects.toThrow(`Call ${idle.id} could not stop recording`);
+		await expect(nothing).rejects.toMatchObject({
+			description: expect.stringMatching(/no recording is running on this call/),
+		});
+		// A POST that failed with a 500 may have been acted on: it is not sent again.
+		expect(fake.requests.filter((r) => r.method === 'POST').map((r) => r.status)).toEqual([
+			500, 500,
+		]);
 	});
 
 	it('refuses a bad call ID before any request', async () => {

@@ -134,12 +134,6 @@ describe('voipbinApiError', () => {
 			/may have been deleted/,
 			'configuration-invalid',
 		],
-		[
-			'409',
-			httpError(409, { error: { reason: 'RECORDING_ALREADY_ACTIVE' } }),
-			/not in a state/,
-			undefined,
-		],
 		['429', httpError(429, {}, { 'retry-after': '1' }), /rate limit/, 'rate-limited'],
 		['503', httpError(503, {}), /server error \(503\)/, 'temporarily-unavailable'],
 		[
@@ -171,6 +165,24 @@ describe('voipbinApiError', () => {
 			expect(everything).not.toMatch(/accesskey=[^*]/);
 		},
 	);
+
+	it('names the likely cause of a 500 when the caller knows it, and only of a 500', () => {
+		const serverErrorMeaning = {
+			message: 'Call c1 could not start recording',
+			hint: 'Stop it first.',
+		};
+		const known = voipbinApiError(
+			node,
+			readFailure(httpError(500, { error: { status: 'INTERNAL' } })),
+			{
+				serverErrorMeaning,
+			},
+		);
+		expect(known.message).toBe('Call c1 could not start recording');
+		expect(known.description).toContain('Stop it first.');
+		const other = voipbinApiError(node, readFailure(httpError(503, {})), { serverErrorMeaning });
+		expect(other.message).toMatch(/server error \(503\)/);
+	});
 
 	it("shows the server's reason, message and request id", () => {
 		const error = voipbinApiError(
