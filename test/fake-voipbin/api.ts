@@ -119,13 +119,17 @@ export class Api {
 		}
 	}
 
-	/** Counted faults from the fault control: a dropped socket, a 5xx or a 429. */
+	/** Counted faults from the fault control: a dropped socket, a cut-off body, a 5xx or a 429. */
 	private injectFault(ex: Exchange): boolean {
 		const fault = this.faults.takeApiFault();
 		if (!fault) return false;
 		if (fault.kind === 'reset') {
 			ex.destroy('FAULT_RESET');
 			return true;
+		}
+		if (fault.kind === 'truncate') {
+			ex.cutBodyInHalf = true;
+			return false;
 		}
 		ex.entry.note = `FAULT_${fault.status}`;
 		if (fault.status === 429) {
@@ -309,7 +313,8 @@ export class Api {
 		const pageSize = asked === 0 || asked > PAGE_SIZE_MAX ? PAGE_SIZE_MAX : asked;
 		let before: number | null;
 		try {
-			before = parseVoipbinTime(query.get('page_token') ?? '');
+			// The `ignorePageToken` fault: a broken server (or proxy) that always gives the first page.
+			before = this.faults.ignorePageToken ? null : parseVoipbinTime(query.get('page_token') ?? '');
 		} catch {
 			throw new HttpError(400, 'INVALID_REQUEST_PARAMETER', 'page_token is not a valid time.');
 		}
