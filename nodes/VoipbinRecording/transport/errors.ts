@@ -17,6 +17,8 @@ export interface VoipbinFailure {
 	retryAfterMs?: number;
 	/** Socket-level code such as `ECONNRESET` or `ETIMEDOUT` when no response came. */
 	networkCode?: string;
+	/** The response began, but the connection closed before its body ended. */
+	cutOff?: boolean;
 	/** What went wrong before any request was sent (e.g. the credential's login), if that is all we know. */
 	clientMessage?: string;
 }
@@ -54,7 +56,10 @@ export function readFailure(error: unknown): VoipbinFailure {
 		chain.push(e);
 	const withResponse = chain.find((e) => e.response && typeof e.response.status === 'number');
 	const failure: VoipbinFailure = {};
-	if (withResponse?.response) {
+	if (withResponse?.response && isCutOff(withResponse.response.status as number, chain)) {
+		// Whatever its status said, an answer that never finished is a connection failure.
+		failure.cutOff = true;
+	} else if (withResponse?.response) {
 		const { status, headers = {}, data, body } = withResponse.response;
 		failure.httpCode = status;
 		const envelope = parseEnvelope(data ?? body);
@@ -72,6 +77,19 @@ export function readFailure(error: unknown): VoipbinFailure {
 		else if (!httpCode && chain[0]?.message) failure.clientMessage = chain[0].message;
 	}
 	return failure;
+}
+
+/**
+ * Whether the helper threw while reading a response's body: it never rejects a finished 2xx
+ * answer, and a socket error or "aborted" stream alongside a response means the body stopped.
+ */
+function isCutOff(status: number, chain: HttpErrorLike[]): boolean {
+	if (status >= 200 && status < 300) return true;
+	return chain.some(
+		(e) =>
+			(e.code !== undefined && NETWORK_CODES.includes(e.code)) ||
+			/stream has been aborted/i.test(e.message ?? ''),
+	);
 }
 
 function parseEnvelope(data: unknown): Partial<VoipbinFailure> {
@@ -190,6 +208,13 @@ function describeFailure(
 			message: failure.clientMessage,
 			hint: 'Check the VoIPBIN API credential.',
 			cause: /login/i.test(failure.clientMessage) ? { cause: 'credential-invalid' } : undefined,
+		};
+	}
+	if (failure.cutOff) {
+		return {
+			message: 'Connection closed mid-response from VoIPBIN',
+			hint: 'VoIPBIN began to answer, but the connection closed before the whole response arrived (a network, proxy or load-balancer fault). The node retried reads; try again later.',
+			cause: { cause: 'temporarily-unavailable' },
 		};
 	}
 	if (httpCode === undefined) {

@@ -64,9 +64,10 @@ export function retryDelayMs(
 	// Anything else may have reached the server: only reads are safe to repeat.
 	if (method !== 'GET') return undefined;
 	const transient =
-		failure.httpCode === undefined
+		failure.cutOff === true ||
+		(failure.httpCode === undefined
 			? failure.networkCode !== undefined && !CONFIGURATION_ERRORS.includes(failure.networkCode)
-			: RETRYABLE_STATUS_FOR_READS.includes(failure.httpCode);
+			: RETRYABLE_STATUS_FOR_READS.includes(failure.httpCode));
 	if (!transient) return undefined;
 	return Math.min(RETRY.maxDelayMs, RETRY.baseDelayMs * 2 ** (attempt - 1));
 }
@@ -141,7 +142,7 @@ export async function voipbinApiRequest<T = IDataObject>(
 			});
 		}
 		ctx.logger.debug(
-			`VoIPBIN ${request.method} ${request.path} failed (${failure.httpCode ?? failure.networkCode}); retrying in ${delay} ms`,
+			`VoIPBIN ${request.method} ${request.path} failed (${failure.cutOff ? 'cut off' : (failure.httpCode ?? failure.networkCode)}); retrying in ${delay} ms`,
 		);
 		await sleep(delay);
 		waitedMs += delay;

@@ -67,6 +67,28 @@ describe('readFailure', () => {
 		expect(readFailure(httpError(400, ''))).toEqual({ httpCode: 400 });
 	});
 
+	it('reads a response cut off mid-body as a connection failure, not as its status', () => {
+		// What axios throws when the socket closes during a 200's body, as n8n wraps it.
+		const cut = {
+			message: 'stream has been aborted',
+			httpCode: '200',
+			cause: {
+				message: 'stream has been aborted',
+				code: 'ERR_BAD_RESPONSE',
+				response: { status: 200, headers: {} },
+			},
+		};
+		expect(readFailure(cut)).toEqual({ cutOff: true });
+		const socket = {
+			code: 'ECONNRESET',
+			message: 'aborted',
+			response: { status: 503, headers: {} },
+		};
+		expect(readFailure(socket)).toEqual({ cutOff: true });
+		// A finished error answer is still read as that answer.
+		expect(readFailure(httpError(503, {})).cutOff).toBeUndefined();
+	});
+
 	it('reads socket errors', () => {
 		expect(readFailure({ message: 'socket hang up', code: 'ECONNRESET' })).toEqual({
 			networkCode: 'ECONNRESET',
@@ -135,6 +157,12 @@ describe('voipbinApiError', () => {
 			'configuration-invalid',
 		],
 		['429', httpError(429, {}, { 'retry-after': '1' }), /rate limit/, 'rate-limited'],
+		[
+			'cut off',
+			{ message: 'aborted', code: 'ECONNRESET', response: { status: 200, headers: {} } },
+			/^Connection closed mid-response from VoIPBIN$/,
+			'temporarily-unavailable',
+		],
 		['503', httpError(503, {}), /server error \(503\)/, 'temporarily-unavailable'],
 		[
 			'network',
@@ -222,6 +250,8 @@ describe('retryDelayMs', () => {
 		expect(retryDelayMs({ networkCode: 'ECONNRESET' }, 'GET', 10)).toBe(8000);
 		expect(retryDelayMs({ httpCode: 503 }, 'POST', 1)).toBeUndefined();
 		expect(retryDelayMs({ networkCode: 'ECONNRESET' }, 'DELETE', 1)).toBeUndefined();
+		expect(retryDelayMs({ cutOff: true }, 'GET', 2)).toBe(1000);
+		expect(retryDelayMs({ cutOff: true }, 'POST', 1)).toBeUndefined();
 	});
 
 	it('does not retry what waiting cannot fix', () => {

@@ -113,6 +113,41 @@ describe('retries', () => {
 		expect(item.json.id).toBe(recordingId);
 	});
 
+	it('retries a GET whose 200 response was cut off mid-body, like a reset', async () => {
+		fake.faults.set({ truncateApi: { count: 1 } });
+		const [[item]] = await getRecording();
+		expect(item.json.id).toBe(recordingId);
+		expect(fake.requests.map((r) => r.note)).toEqual(['FAULT_TRUNCATED', undefined]);
+	});
+
+	it('retries a list page cut off mid-body', async () => {
+		fake.faults.set({ truncateApi: { count: 1 } });
+		const [items] = await runNode(
+			node,
+			{ operation: 'getMany', returnAll: true },
+			{ credential: accessKeyCredential(fake.baseUrl, account.accessKey) },
+		);
+		expect(items.map((i) => i.json.id)).toContain(recordingId);
+		expect(fake.requests.map((r) => r.note)).toEqual(['FAULT_TRUNCATED', undefined]);
+	});
+
+	it('says the connection closed mid-response when every attempt is cut off', async () => {
+		const { baseDelayMs } = RETRY;
+		RETRY.baseDelayMs = 1;
+		try {
+			fake.faults.set({ truncateApi: { count: 100 } });
+			const error = await getRecording().then(
+				() => undefined,
+				(e: unknown) => e as Error & { description?: string },
+			);
+			expect(error?.message).toMatch(/connection closed mid-response/i);
+			expect(error?.message).not.toMatch(/failed \(200\)/);
+			expect(fake.requests).toHaveLength(RETRY.maxAttempts);
+		} finally {
+			RETRY.baseDelayMs = baseDelayMs;
+		}
+	});
+
 	it('does not retry a 500, which waiting does not fix', async () => {
 		fake.faults.set({ status5xx: { count: 1, status: 500 } });
 		await expect(getRecording()).rejects.toThrow(/server error \(500\)/);
