@@ -40,6 +40,8 @@ export interface RecordingPage {
 	recordings: Recording[];
 	/** True when the server has nothing older. */
 	isLast: boolean;
+	/** Set when the page did not move the listing on: how, in words. The listing is then done. */
+	stalled?: string;
 }
 
 /**
@@ -54,8 +56,8 @@ export interface RecordingPage {
  * a token, even the last).
  *
  * A page that does not move the listing on — one holding recordings at or after the time it asked
- * to be older than, a full page of nothing new, or the same server token again — ends the listing
- * with {@link ListingStalled}: a server that ignores `page_token` would otherwise be listed forever.
+ * to be older than, a full page of nothing new, or the same server token again — ends the listing,
+ * marked `stalled`: a server that ignores `page_token` would otherwise be listed forever.
  */
 export class RecordingPager {
 	/** The `page_token` of the next request; undefined for the first page. */
@@ -82,7 +84,7 @@ export class RecordingPager {
 				? undefined
 				: listed.find((r) => (timeOf(r) ?? -Infinity) >= olderThan);
 		if (tooNew) {
-			throw new ListingStalled(
+			return this.stall(
 				`Asked for recordings created before ${this.token}, VoIPBIN listed ${tooNew.id} created ${tooNew.tm_create}.`,
 			);
 		}
@@ -90,22 +92,26 @@ export class RecordingPager {
 			(r) => !(boundary && boundary.ids.has(r.id) && timeOf(r) === boundary.micros),
 		);
 		if (!isLast && fresh.length === 0) {
-			throw new ListingStalled(
-				`The full page after ${this.token} held only recordings already listed.`,
-			);
+			return this.stall(`The full page after ${this.token} held only recordings already listed.`);
+		}
+		const lastMicros = timeOf(listed[listed.length - 1]);
+		if (!isLast && lastMicros === null && nextPageToken && nextPageToken === this.token) {
+			return this.stall(`VoIPBIN gave the page token ${nextPageToken} twice in a row.`);
 		}
 		this.done = isLast;
 		if (!isLast) this.advance(listed, nextPageToken);
 		return { recordings: fresh, isLast };
 	}
 
+	private stall(how: string): RecordingPage {
+		this.done = true;
+		return { recordings: [], isLast: true, stalled: how };
+	}
+
 	private advance(listed: Recording[], nextPageToken: string): void {
 		const firstMicros = timeOf(listed[0]);
 		const lastMicros = timeOf(listed[listed.length - 1]);
 		if (lastMicros === null) {
-			if (nextPageToken && nextPageToken === this.token) {
-				throw new ListingStalled(`VoIPBIN gave the page token ${nextPageToken} twice in a row.`);
-			}
 			this.token = nextPageToken || undefined;
 			this.olderThan = undefined;
 			this.boundary = undefined;
@@ -126,9 +132,6 @@ export class RecordingPager {
 	}
 }
 
-/** A page did not move the listing on (see {@link RecordingPager}); the message says how. */
-export class ListingStalled extends Error {}
-
 /** Pages through all recordings, newest first, by the rules of {@link RecordingPager}. */
 export async function* listRecordingPages(
 	ctx: VoipbinContext,
@@ -143,17 +146,14 @@ export async function* listRecordingPages(
 			pageToken: pager.token,
 			itemIndex: options.itemIndex,
 		});
-		let accepted: RecordingPage;
-		try {
-			accepted = pager.accept(page.recordings, page.nextPageToken);
-		} catch (error) {
-			if (!(error instanceof ListingStalled)) throw error;
+		const accepted = pager.accept(page.recordings, page.nextPageToken);
+		if (accepted.stalled) {
 			throw new NodeApiError(
 				ctx.getNode(),
-				{ message: error.message },
+				{ message: accepted.stalled },
 				{
 					message: "VoIPBIN's recording list did not move on to the next page",
-					description: `${error.message} The server seems to ignore page_token, so reading on would list the same recordings forever. Check that the Base URL of the VoIPBIN API credential points at the VoIPBIN API itself (a proxy may drop query parameters).`,
+					description: `${accepted.stalled} The server seems to ignore page_token, so reading on would list the same recordings forever. Check that the Base URL of the VoIPBIN API credential points at the VoIPBIN API itself (a proxy may drop query parameters).`,
 					itemIndex: options.itemIndex,
 				},
 			);
