@@ -19,6 +19,8 @@ export interface VoipbinFailure {
 	networkCode?: string;
 	/** The response began, but the connection closed before its body ended. */
 	cutOff?: boolean;
+	/** For a redirect: the origin its `Location` points at (never the path or query). */
+	redirectTo?: string;
 	/** What went wrong before any request was sent (e.g. the credential's login), if that is all we know. */
 	clientMessage?: string;
 }
@@ -68,6 +70,10 @@ export function readFailure(error: unknown): VoipbinFailure {
 		if (requestId) failure.requestId = requestId;
 		const retryAfter = parseRetryAfter(headerValue(headers, 'retry-after'));
 		if (retryAfter !== undefined) failure.retryAfterMs = retryAfter;
+		const redirectTo = originOf(headerValue(headers, 'location'));
+		if (redirectTo && status !== undefined && status >= 300 && status < 400) {
+			failure.redirectTo = redirectTo;
+		}
 	} else {
 		const httpCode = Number(chain.find((e) => e.httpCode)?.httpCode);
 		if (httpCode) failure.httpCode = httpCode;
@@ -120,6 +126,16 @@ function headerValue(headers: Record<string, unknown>, name: string): string | u
 	return Array.isArray(value) ? String(value[0]) : value === undefined ? undefined : String(value);
 }
 
+function originOf(location: string | undefined): string | undefined {
+	if (!location) return undefined;
+	try {
+		const { origin } = new URL(location);
+		return origin === 'null' ? undefined : origin;
+	} catch {
+		return undefined;
+	}
+}
+
 /** `Retry-After` is seconds or an HTTP date. */
 export function parseRetryAfter(value: string | undefined, nowMs = Date.now()): number | undefined {
 	if (!value) return undefined;
@@ -168,7 +184,7 @@ export function voipbinApiError(
 	failure: VoipbinFailure,
 	context: FailureContext = {},
 ): NodeApiError {
-	const { message, hint, cause } =
+	const { message, hint, cause }: Described =
 		failure.httpCode === 500 && context.serverErrorMeaning
 			? context.serverErrorMeaning
 			: describeFailure(failure, context.subject ?? 'The resource');
@@ -198,10 +214,14 @@ export function voipbinApiError(
 	});
 }
 
-function describeFailure(
-	failure: VoipbinFailure,
-	subject: string,
-): { message: string; hint: string; cause?: Failure } {
+/** The user's words for a failure, and n8n's failure cause for it. */
+interface Described {
+	message: string;
+	hint: string;
+	cause?: Failure;
+}
+
+function describeFailure(failure: VoipbinFailure, subject: string): Described {
 	const { httpCode, reason } = failure;
 	if (httpCode === undefined && failure.clientMessage) {
 		return {
@@ -223,6 +243,13 @@ function describeFailure(
 			message: 'Could not reach the VoIPBIN API',
 			hint: `${failure.networkCode ? `Connection error ${failure.networkCode}. ` : ''}Check the Base URL in the VoIPBIN API credential and that the server is reachable from n8n.`,
 			cause: { cause: 'temporarily-unavailable' },
+		};
+	}
+	if (httpCode >= 300 && httpCode < 400) {
+		return {
+			message: `VoIPBIN redirected the request to ${failure.redirectTo ?? 'another address'}`,
+			hint: 'The node does not follow redirects of API requests, so the credential is never sent to another address. If the server has moved (for example from http:// to https://), put its new address in the Base URL of the VoIPBIN API credential.',
+			cause: { cause: 'configuration-invalid' },
 		};
 	}
 	if (httpCode === 400) {

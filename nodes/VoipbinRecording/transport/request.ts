@@ -83,7 +83,10 @@ async function apiTarget(ctx: VoipbinContext): Promise<ApiTarget> {
 	const secrets = [credentials.accessKey, credentials.token, credentials.password].filter(
 		(value): value is string => typeof value === 'string' && value.length >= 4,
 	);
-	return { root: voipbinServerRoot(credentials.baseUrl), secrets };
+	return {
+		root: voipbinServerRoot(credentials.baseUrl, credentials.allowUnencryptedHttp),
+		secrets,
+	};
 }
 
 /**
@@ -103,13 +106,13 @@ export async function voipbinApiRequest<T = IDataObject>(
 		body: request.body,
 		json: true,
 		timeout: request.timeoutMs ?? 60_000,
+		// The access key rides in the query string and n8n would repeat it on a redirect to any
+		// origin: redirects are never followed with the credential, only answered (see below).
+		disableFollowRedirect: true,
+		sendCredentialsOnCrossOriginRedirect: false,
 	};
 	if (request.returnRedirectLocation) {
-		Object.assign(options, {
-			disableFollowRedirect: true,
-			ignoreHttpStatusErrors: true,
-			returnFullResponse: true,
-		});
+		Object.assign(options, { ignoreHttpStatusErrors: true, returnFullResponse: true });
 	}
 	let waitedMs = 0;
 	for (let attempt = 1; ; attempt++) {

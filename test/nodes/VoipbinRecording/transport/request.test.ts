@@ -2,6 +2,10 @@
  * The transport through n8n's real HTTP helpers and ExecuteContext, against the fake VoIPBIN.
  * The `get` operation is the thinnest caller of voipbinApiRequest, so it drives these tests.
  */
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
 import { VoipbinRecording } from '../../../../nodes/VoipbinRecording/VoipbinRecording.node';
 import { RETRY } from '../../../../nodes/VoipbinRecording/transport/request';
 import { startFakeVoipbin } from '../../../fake-voipbin';
@@ -242,5 +246,69 @@ describe('the access key never leaks', () => {
 		);
 		expect(JSON.stringify(item)).not.toContain(key);
 		expect(item.json.error).toMatch(/server error/);
+	});
+});
+
+describe('credentials on redirects and over plain HTTP', () => {
+	let redirector: Server;
+	let redirectorUrl: string;
+	let status = 302;
+	// Another origin (a host name, not the IP) serving the same fake: where a redirect would lead.
+	const elsewhere = () => fake.baseUrl.replace('127.0.0.1', 'localhost');
+
+	beforeAll(async () => {
+		// Sends every request on to the other origin, query string (and so any key) included,
+		// as a misconfigured proxy or a hostile server would.
+		redirector = createServer((req, res) => {
+			res.writeHead(status, { location: `${elsewhere()}${req.url}` });
+			res.end();
+		});
+		await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', resolve));
+		redirectorUrl = `http://127.0.0.1:${(redirector.address() as AddressInfo).port}`;
+	});
+	afterAll(async () => await new Promise((resolve) => redirector.close(resolve)));
+
+	it.each([302, 307])(
+		'does not follow a %i with the access key to another origin, and says where it pointed',
+		async (code) => {
+			status = code;
+			const credential = accessKeyCredential(redirectorUrl, account.accessKey);
+			const run = runNode(node, { operation: 'get', recordingId }, { credential });
+			await expect(run).rejects.toThrow(`VoIPBIN redirected the request to ${elsewhere()}`);
+			await expect(run).rejects.toMatchObject({
+				description: expect.stringMatching(/credential is never sent to another address/),
+			});
+			expect(fake.requests).toHaveLength(0);
+		},
+	);
+
+	it('does not follow a 307 of the login with the password', async () => {
+		status = 307;
+		const credential = passwordCredential(redirectorUrl, 'ana', 'pw-secret-1');
+		await expect(runNode(node, { operation: 'get', recordingId }, { credential })).rejects.toThrow(
+			/login/,
+		);
+		expect(fake.requests).toHaveLength(0);
+	});
+
+	// 0.0.0.0 reaches this machine's listeners but is not a loopback name: it stands for any
+	// server across a network.
+	const overNetwork = () => fake.baseUrl.replace('127.0.0.1', '0.0.0.0');
+
+	it('refuses an http:// base URL of another machine before sending anything', async () => {
+		const run = runNode(
+			node,
+			{ operation: 'get', recordingId },
+			{ credential: accessKeyCredential(overNetwork(), account.accessKey) },
+		);
+		await expect(run).rejects.toThrow(/uses unencrypted http:\/\/ .*Allow Unencrypted HTTP/);
+		expect(fake.requests).toHaveLength(0);
+	});
+
+	it('uses an http:// base URL of another machine when the credential allows it', async () => {
+		const credential = accessKeyCredential(overNetwork(), account.accessKey);
+		credential.data.allowUnencryptedHttp = true;
+		const [[item]] = await runNode(node, { operation: 'get', recordingId }, { credential });
+		expect(item.json.id).toBe(recordingId);
 	});
 });
