@@ -1,4 +1,3 @@
-import { sleep } from 'n8n-workflow';
 import type {
 	IDataObject,
 	IExecuteFunctions,
@@ -9,6 +8,7 @@ import type {
 } from 'n8n-workflow';
 
 import { voipbinServerRoot } from '../../../credentials/voipbinServerRoot';
+import { cancelSignalOf, cancelledError, pause, throwIfCancelled } from './cancel';
 import { readFailure, voipbinApiError } from './errors';
 import type { ServerErrorMeaning, VoipbinFailure } from './errors';
 
@@ -99,6 +99,7 @@ export async function voipbinApiRequest<T = IDataObject>(
 	request: VoipbinRequest,
 ): Promise<T> {
 	const { root, secrets } = await apiTarget(ctx);
+	const abortSignal = cancelSignalOf(ctx);
 	const options: IHttpRequestOptions = {
 		method: request.method,
 		url: `${root}/v1.0${request.path}`,
@@ -110,12 +111,15 @@ export async function voipbinApiRequest<T = IDataObject>(
 		// origin: redirects are never followed with the credential, only answered (see below).
 		disableFollowRedirect: true,
 		sendCredentialsOnCrossOriginRedirect: false,
+		// Cancelling the execution aborts the request in flight.
+		abortSignal,
 	};
 	if (request.returnRedirectLocation) {
 		Object.assign(options, { ignoreHttpStatusErrors: true, returnFullResponse: true });
 	}
 	let waitedMs = 0;
 	for (let attempt = 1; ; attempt++) {
+		throwIfCancelled(ctx, request.itemIndex);
 		let failure: VoipbinFailure;
 		try {
 			const response = await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, {
@@ -132,6 +136,7 @@ export async function voipbinApiRequest<T = IDataObject>(
 			});
 			if (full.statusCode < 300) failure.serverMessage ??= 'Expected a redirect to the file';
 		} catch (error) {
+			if (abortSignal?.aborted) throw cancelledError(ctx, request.itemIndex);
 			failure = readFailure(error);
 		}
 		const delay =
@@ -147,7 +152,7 @@ export async function voipbinApiRequest<T = IDataObject>(
 		ctx.logger.debug(
 			`VoIPBIN ${request.method} ${request.path} failed (${failure.cutOff ? 'cut off' : (failure.httpCode ?? failure.networkCode)}); retrying in ${delay} ms`,
 		);
-		await sleep(delay);
+		await pause(ctx, delay, request.itemIndex);
 		waitedMs += delay;
 	}
 }
