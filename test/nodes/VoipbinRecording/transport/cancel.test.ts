@@ -18,12 +18,10 @@ let account: FakeAccount;
 beforeAll(async () => {
 	fake = await startFakeVoipbin({ filesDelayMs: 600_000 });
 	account = fake.createAccount();
-	fake.faults.set({ rateLimit: 'off' });
 });
 afterAll(async () => await fake.close());
 beforeEach(() => {
 	fake.faults.reset();
-	fake.faults.set({ rateLimit: 'off' });
 	fake.resetRequests();
 });
 
