@@ -91,15 +91,16 @@ export class RecordingPager {
 		const fresh = listed.filter(
 			(r) => !(boundary && boundary.ids.has(r.id) && timeOf(r) === boundary.micros),
 		);
-		if (!isLast && fresh.length === 0) {
+		this.done = isLast;
+		if (isLast) return { recordings: fresh, isLast };
+		if (fresh.length === 0) {
 			return this.stall(`The full page after ${this.token} held only recordings already listed.`);
 		}
-		const lastMicros = timeOf(listed[listed.length - 1]);
-		if (!isLast && lastMicros === null && nextPageToken && nextPageToken === this.token) {
+		const undated = timeOf(listed[listed.length - 1]) === null;
+		if (undated && nextPageToken && nextPageToken === this.token) {
 			return this.stall(`VoIPBIN gave the page token ${nextPageToken} twice in a row.`);
 		}
-		this.done = isLast;
-		if (!isLast) this.advance(listed, nextPageToken);
+		this.advance(listed, nextPageToken);
 		return { recordings: fresh, isLast };
 	}
 

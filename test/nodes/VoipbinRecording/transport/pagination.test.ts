@@ -171,6 +171,10 @@ describe('RecordingPager progress checks', () => {
 		expect(pager.accept(page(9, 3)).recordings).toHaveLength(3);
 		expect(pager.accept(page(6, 3)).recordings).toHaveLength(3);
 		expect(pager.accept(page(3, 1)).isLast).toBe(true);
+		const ending = new RecordingPager(3);
+		ending.accept(page(9, 3));
+		expect(ending.accept([])).toEqual({ recordings: [], isLast: true });
+		expect(ending.done).toBe(true);
 	});
 
 	it('refuses a page holding a recording at or after the time it asked to be older than', () => {
