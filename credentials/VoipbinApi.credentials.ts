@@ -30,6 +30,14 @@ export class VoipbinApi implements ICredentialType {
 			description: 'Address of the VoIPBIN API server, without the /v1.0 part',
 		},
 		{
+			displayName: 'Allow Unencrypted HTTP',
+			name: 'allowUnencryptedHttp',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether to allow an http:// Base URL for a server other than this machine. The access key, password and token then cross the network unencrypted: only for a trusted network.',
+		},
+		{
 			displayName: 'Authentication',
 			name: 'authentication',
 			type: 'options',
@@ -94,7 +102,7 @@ export class VoipbinApi implements ICredentialType {
 		credentials: ICredentialDataDecryptedObject,
 	): Promise<IDataObject> {
 		if (credentials.authentication !== 'usernamePassword') return {};
-		const root = voipbinServerRoot(credentials.baseUrl);
+		const root = voipbinServerRoot(credentials.baseUrl, credentials.allowUnencryptedHttp);
 		let response: IDataObject;
 		try {
 			response = (await this.helpers.httpRequest({
@@ -102,6 +110,8 @@ export class VoipbinApi implements ICredentialType {
 				url: `${root}/auth/login`,
 				body: { username: credentials.username, password: credentials.password },
 				json: true,
+				// A redirect (a 307/308 repeats the body) must not carry the password elsewhere.
+				disableFollowRedirect: true,
 			})) as IDataObject;
 		} catch (error) {
 			const status = Number(
@@ -122,11 +132,16 @@ export class VoipbinApi implements ICredentialType {
 		return { token: response.token };
 	}
 
-	/** The access key is read by the server from the query string only (never from a header). */
+	/**
+	 * The access key is read by the server from the query string only (never from a header).
+	 * Every authenticated request, the credential test's included, passes here: an unencrypted
+	 * base URL is refused before any credential is attached.
+	 */
 	async authenticate(
 		credentials: ICredentialDataDecryptedObject,
 		requestOptions: IHttpRequestOptions,
 	): Promise<IHttpRequestOptions> {
+		voipbinServerRoot(credentials.baseUrl, credentials.allowUnencryptedHttp);
 		if (credentials.authentication === 'usernamePassword') {
 			return {
 				...requestOptions,
@@ -142,6 +157,8 @@ export class VoipbinApi implements ICredentialType {
 				'={{$credentials.baseUrl.trim().replace(/\\/+$/, "").replace(/\\/v1\\.0$/i, "")}}/v1.0',
 			url: '/recordings',
 			qs: { page_size: 1 },
+			// The access key rides in the query string: never follow a redirect with it.
+			disableFollowRedirect: true,
 		},
 		rules: [
 			{

@@ -35,12 +35,27 @@ describe('voipbinServerRoot', () => {
 	it.each(['', 'api.voipbin.net', 'ftp://x', undefined])('rejects %p clearly', (input) => {
 		expect(() => voipbinServerRoot(input)).toThrow(/is not a web address/);
 	});
+
+	it.each(['http://api.voipbin.net', 'http://10.0.0.5:8080', 'http://0.0.0.0:80', 'HTTP://x.test'])(
+		'refuses the unencrypted %p unless allowed',
+		(input) => {
+			expect(() => voipbinServerRoot(input)).toThrow(/unencrypted http:\/\//);
+			expect(voipbinServerRoot(input, true)).toBe(input);
+		},
+	);
+
+	it.each(['http://localhost:5678', 'http://127.0.0.1', 'http://127.1.2.3:9', 'http://[::1]:80'])(
+		'accepts the loopback %p over http',
+		(input) => {
+			expect(voipbinServerRoot(input)).toBe(input);
+		},
+	);
 });
 
 describe('authenticate', () => {
 	it('puts the access key in the query string only', async () => {
 		const options = await credentialType.authenticate(
-			{ authentication: 'accessKey', accessKey: 'k1' },
+			{ baseUrl: 'https://api.voipbin.net', authentication: 'accessKey', accessKey: 'k1' },
 			{ url: '/x', qs: { page_size: 1 }, headers: { a: 'b' } },
 		);
 		expect(options.qs).toEqual({ page_size: 1, accesskey: 'k1' });
@@ -49,11 +64,27 @@ describe('authenticate', () => {
 
 	it('sends the login token as a bearer header only', async () => {
 		const options = await credentialType.authenticate(
-			{ authentication: 'usernamePassword', token: 't1' },
+			{ baseUrl: 'https://api.voipbin.net', authentication: 'usernamePassword', token: 't1' },
 			{ url: '/x', qs: { page_size: 1 } },
 		);
 		expect(options.headers).toEqual({ Authorization: 'Bearer t1' });
 		expect(options.qs).toEqual({ page_size: 1 });
+	});
+
+	it('attaches nothing to a request for an unencrypted base URL of another machine', async () => {
+		const credentials = {
+			baseUrl: 'http://api.voipbin.net',
+			authentication: 'accessKey',
+			accessKey: 'k1',
+		};
+		await expect(credentialType.authenticate(credentials, { url: '/x' })).rejects.toThrow(
+			/unencrypted http:\/\//,
+		);
+		const allowed = await credentialType.authenticate(
+			{ ...credentials, allowUnencryptedHttp: true },
+			{ url: '/x' },
+		);
+		expect(allowed.qs).toEqual({ accesskey: 'k1' });
 	});
 });
 
@@ -144,6 +175,16 @@ describe('the credential test', () => {
 		expect(await testCredential(accessKeyCredential('http://127.0.0.1:1', 'k'))).toMatch(
 			/ECONNREFUSED/,
 		);
+	});
+
+	it('refuses an http:// base URL of another machine before sending the key', async () => {
+		const { accessKey } = fake.createAccount();
+		fake.resetRequests();
+		const overNetwork = fake.baseUrl.replace('127.0.0.1', '0.0.0.0');
+		expect(await testCredential(accessKeyCredential(overNetwork, accessKey))).toMatch(
+			/unencrypted http:\/\//,
+		);
+		expect(fake.requests).toHaveLength(0);
 	});
 
 	it('says the username or password is wrong', async () => {

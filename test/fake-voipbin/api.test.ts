@@ -226,13 +226,14 @@ describe('fake VoIPBIN API', () => {
 			body: '{',
 		});
 		expect((await errorOf(badJson)).reason).toBe('INVALID_JSON_BODY');
+		// The real server has no 409 for these: both are plain 500s.
 		const stopFirst = await s.post(`/v1.0/calls/${call.id}/recording_stop`);
-		expect(stopFirst.status).toBe(409);
-		expect(await errorOf(stopFirst)).toMatchObject({ reason: 'RECORDING_NOT_ACTIVE' });
+		expect(stopFirst.status).toBe(500);
+		expect(await errorOf(stopFirst)).toMatchObject({ status: 'INTERNAL' });
 		expect((await start({ format: 'wav' })).status).toBe(200);
 		const twice = await start({ format: 'wav' });
-		expect(twice.status).toBe(409);
-		expect((await errorOf(twice)).reason).toBe('RECORDING_ALREADY_ACTIVE');
+		expect(twice.status).toBe(500);
+		expect((await errorOf(twice)).status).toBe('INTERNAL');
 		const unknown = await s.post(
 			'/v1.0/calls/0b0c8f0e-2b0c-4c47-9a4b-2f1d6f3f9a11/recording_start',
 			{

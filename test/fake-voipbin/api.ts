@@ -119,13 +119,17 @@ export class Api {
 		}
 	}
 
-	/** Counted faults from the fault control: a dropped socket, a 5xx or a 429. */
+	/** Counted faults from the fault control: a dropped socket, a cut-off body, a 5xx or a 429. */
 	private injectFault(ex: Exchange): boolean {
 		const fault = this.faults.takeApiFault();
 		if (!fault) return false;
 		if (fault.kind === 'reset') {
 			ex.destroy('FAULT_RESET');
 			return true;
+		}
+		if (fault.kind === 'truncate') {
+			ex.cutBodyInHalf = true;
+			return false;
 		}
 		ex.entry.note = `FAULT_${fault.status}`;
 		if (fault.status === 429) {
@@ -309,7 +313,8 @@ export class Api {
 		const pageSize = asked === 0 || asked > PAGE_SIZE_MAX ? PAGE_SIZE_MAX : asked;
 		let before: number | null;
 		try {
-			before = parseVoipbinTime(query.get('page_token') ?? '');
+			// The `ignorePageToken` fault: a broken server (or proxy) that always gives the first page.
+			before = this.faults.ignorePageToken ? null : parseVoipbinTime(query.get('page_token') ?? '');
 		} catch {
 			throw new HttpError(400, 'INVALID_REQUEST_PARAMETER', 'page_token is not a valid time.');
 		}
@@ -355,7 +360,8 @@ export class Api {
 			throw new HttpError(500, 'INTERNAL', 'Could not start the recording.');
 		}
 		if (this.world.activeRecording(target)) {
-			throw new HttpError(409, 'RECORDING_ALREADY_ACTIVE', 'A recording is already in progress.');
+			// The real server has no 409 here: a second recording on one call is a plain 500 too.
+			throw new HttpError(500, 'INTERNAL', 'Could not start the recording.');
 		}
 		this.world.startRecording(target, {
 			durationSeconds: duration as number,
@@ -366,9 +372,9 @@ export class Api {
 
 	private recordingStop(ex: Exchange, target: Call | Conference): void {
 		const active = this.world.activeRecording(target);
-		const status = active ? this.world.view(active).status : null;
-		if (!active || (status !== 'initiating' && status !== 'recording')) {
-			throw new HttpError(409, 'RECORDING_NOT_ACTIVE', 'No recording is active.');
+		if (!active) {
+			// As the real server: stopping with nothing running is a plain 500, not a 409.
+			throw new HttpError(500, 'INTERNAL', 'Could not stop the recording.');
 		}
 		this.world.stopRecording(active);
 		this.answerTarget(ex, target, 'status' in target);

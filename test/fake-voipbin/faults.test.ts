@@ -34,6 +34,32 @@ describe('fake VoIPBIN faults', () => {
 		expect(free.every((response) => response.status === 200)).toBe(true);
 	});
 
+	it('cuts the next N API responses off mid-body, headers and status intact', async () => {
+		s.fake.faults.set({ truncateApi: { count: 1 } });
+		const cut = await list();
+		expect(cut.status).toBe(200);
+		const declared = Number(cut.headers.get('content-length'));
+		await expect(cut.text()).rejects.toThrow();
+		expect(declared).toBeGreaterThan(0);
+		expect(s.fake.requests.at(-1)?.note).toBe('FAULT_TRUNCATED');
+		expect(s.fake.faults.get().truncateApi).toBeNull();
+		expect((await list()).status).toBe(200);
+	});
+
+	it('ignores page_token when asked, always answering the first page', async () => {
+		s.fake.seedRecordings(s.account.customerId, 3);
+		const page = async (token?: string) =>
+			(await (
+				await s.get('/v1.0/recordings', {
+					query: { page_size: '2', ...(token === undefined ? {} : { page_token: token }) },
+				})
+			).json()) as { result: Array<{ id: string }>; next_page_token: string };
+		const first = await page();
+		expect((await page(first.next_page_token)).result).toHaveLength(1);
+		s.fake.faults.set({ ignorePageToken: true });
+		expect(await page(first.next_page_token)).toEqual(first);
+	});
+
 	it('answers the next N API requests with 429 or a 5xx', async () => {
 		s.fake.faults.set({ status429: { count: 2, retryAfterSeconds: 7 } });
 		const first = await list();

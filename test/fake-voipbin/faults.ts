@@ -1,5 +1,5 @@
 /**
- * Switchable misbehaviour. Counted faults (`status429`, `status5xx`, `reset`, `storage.count`)
+ * Switchable misbehaviour. Counted faults (`status429`, `status5xx`, `reset`, `truncateApi`, `storage.count`)
  * are used up one request at a time and then clear themselves, so `get()` shows what is left.
  */
 
@@ -30,6 +30,13 @@ export interface FaultSettings {
 	status5xx: { count: number; status: 500 | 502 | 503 | 504; after?: number } | null;
 	/** The socket of the next `count` API requests is destroyed without a response. */
 	reset: { count: number } | null;
+	/**
+	 * The next `count` API responses send their status and headers (with the full Content-Length)
+	 * and half the body, then the socket is destroyed: a response cut off mid-body.
+	 */
+	truncateApi: { count: number } | null;
+	/** `GET /v1.0/recordings` ignores `page_token` and always answers the first page. */
+	ignorePageToken: boolean;
 	/** Every API and storage response waits this long (real time) first. */
 	delayMs: number;
 	storage: StorageFault | null;
@@ -52,6 +59,8 @@ function defaults(): FaultSettings {
 		status429: null,
 		status5xx: null,
 		reset: null,
+		truncateApi: null,
+		ignorePageToken: false,
 		delayMs: 0,
 		storage: null,
 		createDuringListing: null,
@@ -69,7 +78,8 @@ function isCount(value: unknown): value is number {
 function validate(patch: FaultPatch): void {
 	const known = Object.keys(defaults());
 	for (const key of Object.keys(patch)) check(known.includes(key), `unknown fault "${key}"`);
-	const { rateLimit, status429, status5xx, reset, delayMs, storage, createDuringListing } = patch;
+	const { rateLimit, status429, status5xx, reset, truncateApi, ignorePageToken } = patch;
+	const { delayMs, storage, createDuringListing } = patch;
 	if (rateLimit != null) check(rateLimit === 'on' || rateLimit === 'off', 'rateLimit is on or off');
 	if (status429) {
 		check(isCount(status429.count), 'status429.count');
@@ -82,6 +92,8 @@ function validate(patch: FaultPatch): void {
 		check(status5xx.after === undefined || isCount(status5xx.after), 'status5xx.after');
 	}
 	if (reset) check(isCount(reset.count), 'reset.count');
+	if (truncateApi) check(isCount(truncateApi.count), 'truncateApi.count');
+	if (ignorePageToken != null) check(typeof ignorePageToken === 'boolean', 'ignorePageToken');
 	if (delayMs != null) check(typeof delayMs === 'number' && delayMs >= 0, 'delayMs');
 	if (storage) {
 		check(storage.truncateAt === undefined || isCount(storage.truncateAt), 'storage.truncateAt');
@@ -126,12 +138,17 @@ export class Faults implements FaultControl {
 	/** The first counted API fault that applies to this request, used up. */
 	takeApiFault():
 		| { kind: 'reset' }
+		| { kind: 'truncate' }
 		| { kind: 'status'; status: number; retryAfter?: number }
 		| null {
-		const { reset, status5xx, status429 } = this.settings;
+		const { reset, truncateApi, status5xx, status429 } = this.settings;
 		if (reset && reset.count > 0) {
 			this.settings.reset = reset.count > 1 ? { count: reset.count - 1 } : null;
 			return { kind: 'reset' };
+		}
+		if (truncateApi && truncateApi.count > 0) {
+			this.settings.truncateApi = truncateApi.count > 1 ? { count: truncateApi.count - 1 } : null;
+			return { kind: 'truncate' };
 		}
 		if (status5xx?.after) {
 			this.settings.status5xx = { ...status5xx, after: status5xx.after - 1 };
@@ -165,6 +182,10 @@ export class Faults implements FaultControl {
 		if (!fault) return 0;
 		this.listRequests++;
 		return this.listRequests % fault.everyNthListRequest === 0 ? fault.count : 0;
+	}
+
+	get ignorePageToken(): boolean {
+		return this.settings.ignorePageToken;
 	}
 
 	get rateLimitOn(): boolean {

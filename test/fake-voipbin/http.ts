@@ -89,9 +89,18 @@ export class Exchange {
 		this.res.writeHead(status, headers);
 	}
 
+	/** Set by the `truncateApi` fault: the answer stops halfway through its body. */
+	cutBodyInHalf = false;
+
 	send(status: number, body: string | Buffer, headers: Record<string, string | number> = {}): void {
-		this.head(status, { 'content-length': Buffer.byteLength(body), ...headers });
-		this.res.end(body);
+		const bytes = Buffer.from(body);
+		this.head(status, { 'content-length': bytes.length, ...headers });
+		if (!this.cutBodyInHalf) {
+			this.res.end(bytes);
+			return;
+		}
+		this.entry.note = 'FAULT_TRUNCATED';
+		this.res.write(bytes.subarray(0, bytes.length >> 1), () => this.req.socket.destroy());
 	}
 
 	json(status: number, body: unknown, headers: Record<string, string | number> = {}): void {

@@ -33,9 +33,12 @@ describe('fake VoIPBIN recording lifecycle', () => {
 		s.fake.clock.advance(9000);
 		const stop = await s.post(`/v1.0/calls/${callId}/recording_stop`);
 		expect(stop.status).toBe(200);
-		expect(((await stop.json()) as { recording_id: string }).recording_id).toBe(recordingId);
+		// Like the real server: recording_id is reset at once, the stopped one is the last listed.
+		const stopped = (await stop.json()) as { recording_id: string; recording_ids: string[] };
+		expect(stopped.recording_id).toBe('00000000-0000-0000-0000-000000000000');
+		expect(stopped.recording_ids).toEqual([recordingId]);
 		expect(await recording(recordingId)).toMatchObject({ status: 'stopping' });
-		expect((await s.post(`/v1.0/calls/${callId}/recording_stop`)).status).toBe(409);
+		expect((await s.post(`/v1.0/calls/${callId}/recording_stop`)).status).toBe(500);
 		s.fake.clock.advance(999);
 		expect((await recording(recordingId)).status).toBe('stopping');
 		s.fake.clock.advance(1);
@@ -118,7 +121,7 @@ describe('fake VoIPBIN recording lifecycle', () => {
 		expect(entries.map((entry) => entry.name)).toEqual([
 			expect.stringMatching(new RegExp(`^confbridge_${conference.confbridgeId}_.*_in\\.wav$`)),
 		]);
-		expect((await s.post(`/v1.0/conferences/${conference.id}/recording_stop`)).status).toBe(409);
+		expect((await s.post(`/v1.0/conferences/${conference.id}/recording_stop`)).status).toBe(500);
 	});
 
 	it('lets tests drive the status directly', async () => {

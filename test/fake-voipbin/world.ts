@@ -257,12 +257,16 @@ export class World {
 		recording.filesAt = null;
 	}
 
-	/** The call's or conference's recording that is not ended yet, if any. */
+	/**
+	 * The call's or conference's running recording (`initiating` or `recording`), if any: what its
+	 * `recording_id` names. Like the real server, `recording_stop` resets `recording_id` at once, so a
+	 * `stopping` recording is no longer the target's; it stays the last of `recording_ids`.
+	 */
 	activeRecording(target: Call | Conference): Recording | null {
 		const last = target.recordingIds[target.recordingIds.length - 1];
 		const recording = last ? this.recordings.get(last) : undefined;
-		if (!recording || this.view(recording).status === 'ended') return null;
-		return recording;
+		const status = recording ? this.view(recording).status : null;
+		return status === 'initiating' || status === 'recording' ? (recording as Recording) : null;
 	}
 
 	createRecording(customerId: string, opts: CreateRecordingOptions = {}): Recording {

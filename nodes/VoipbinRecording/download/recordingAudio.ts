@@ -1,7 +1,8 @@
-import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import type { Recording } from '../model/recording';
 import { recordingTime } from '../model/recording';
+import { pause } from '../transport/cancel';
 import { redactSecrets } from '../transport/errors';
 import type { VoipbinContext } from '../transport/request';
 import { AudioNotReadyError, UnsupportedAudioError, extractAudio } from './audioFiles';
@@ -69,7 +70,7 @@ export async function downloadRecordingAudio(
 			ctx.logger.debug(
 				`VoIPBIN recording ${recording.id}: audio not ready (${redactSecrets(error.message)}); retrying in ${delay} ms`,
 			);
-			await sleep(delay);
+			await pause(ctx, delay, options.itemIndex);
 			delay = Math.min(delay * 2, MAX_RETRY_MS);
 		}
 	}

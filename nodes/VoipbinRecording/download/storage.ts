@@ -1,5 +1,6 @@
 import type { IN8nHttpFullResponse } from 'n8n-workflow';
 
+import { cancelSignalOf } from '../transport/cancel';
 import { voipbinApiRequest } from '../transport/request';
 import type { VoipbinContext } from '../transport/request';
 
@@ -35,6 +36,8 @@ export async function openStorageStream(ctx: VoipbinContext, url: string): Promi
 		returnFullResponse: true,
 		ignoreHttpStatusErrors: true,
 		timeout: 300_000,
+		// Cancelling the execution aborts the request, and the body stream with it.
+		abortSignal: cancelSignalOf(ctx),
 	})) as IN8nHttpFullResponse;
 	const body = response.body as unknown as BodyStream;
 	if (response.statusCode !== 200) {

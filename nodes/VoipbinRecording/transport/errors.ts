@@ -17,6 +17,10 @@ export interface VoipbinFailure {
 	retryAfterMs?: number;
 	/** Socket-level code such as `ECONNRESET` or `ETIMEDOUT` when no response came. */
 	networkCode?: string;
+	/** The response began, but the connection closed before its body ended. */
+	cutOff?: boolean;
+	/** For a redirect: the origin its `Location` points at (never the path or query). */
+	redirectTo?: string;
 	/** What went wrong before any request was sent (e.g. the credential's login), if that is all we know. */
 	clientMessage?: string;
 }
@@ -54,7 +58,10 @@ export function readFailure(error: unknown): VoipbinFailure {
 		chain.push(e);
 	const withResponse = chain.find((e) => e.response && typeof e.response.status === 'number');
 	const failure: VoipbinFailure = {};
-	if (withResponse?.response) {
+	if (withResponse?.response && isCutOff(withResponse.response.status as number, chain)) {
+		// Whatever its status said, an answer that never finished is a connection failure.
+		failure.cutOff = true;
+	} else if (withResponse?.response) {
 		const { status, headers = {}, data, body } = withResponse.response;
 		failure.httpCode = status;
 		const envelope = parseEnvelope(data ?? body);
@@ -63,6 +70,10 @@ export function readFailure(error: unknown): VoipbinFailure {
 		if (requestId) failure.requestId = requestId;
 		const retryAfter = parseRetryAfter(headerValue(headers, 'retry-after'));
 		if (retryAfter !== undefined) failure.retryAfterMs = retryAfter;
+		const redirectTo = originOf(headerValue(headers, 'location'));
+		if (redirectTo && status !== undefined && status >= 300 && status < 400) {
+			failure.redirectTo = redirectTo;
+		}
 	} else {
 		const httpCode = Number(chain.find((e) => e.httpCode)?.httpCode);
 		if (httpCode) failure.httpCode = httpCode;
@@ -72,6 +83,19 @@ export function readFailure(error: unknown): VoipbinFailure {
 		else if (!httpCode && chain[0]?.message) failure.clientMessage = chain[0].message;
 	}
 	return failure;
+}
+
+/**
+ * Whether the helper threw while reading a response's body: it never rejects a finished 2xx
+ * answer, and a socket error or "aborted" stream alongside a response means the body stopped.
+ */
+function isCutOff(status: number, chain: HttpErrorLike[]): boolean {
+	if (status >= 200 && status < 300) return true;
+	return chain.some(
+		(e) =>
+			(e.code !== undefined && NETWORK_CODES.includes(e.code)) ||
+			/stream has been aborted/i.test(e.message ?? ''),
+	);
 }
 
 function parseEnvelope(data: unknown): Partial<VoipbinFailure> {
@@ -100,6 +124,16 @@ function headerValue(headers: Record<string, unknown>, name: string): string | u
 	const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
 	const value = key === undefined ? undefined : headers[key];
 	return Array.isArray(value) ? String(value[0]) : value === undefined ? undefined : String(value);
+}
+
+function originOf(location: string | undefined): string | undefined {
+	if (!location) return undefined;
+	try {
+		const { origin } = new URL(location);
+		return origin === 'null' ? undefined : origin;
+	} catch {
+		return undefined;
+	}
 }
 
 /** `Retry-After` is seconds or an HTTP date. */
@@ -131,6 +165,17 @@ export interface FailureContext {
 	itemIndex?: number;
 	/** Credential values to scrub from any text that is echoed. */
 	secrets?: readonly string[];
+	/**
+	 * What a 500 most likely means for this request. VoIPBIN reports a refused state change (a
+	 * second recording_start, a recording_stop with nothing running) as a plain 500.
+	 */
+	serverErrorMeaning?: ServerErrorMeaning;
+}
+
+/** The user's words for a 500 whose likely cause the caller knows. */
+export interface ServerErrorMeaning {
+	message: string;
+	hint: string;
 }
 
 /** Turns a failure into the one error every operation shows: a message in the user's terms. */
@@ -139,7 +184,10 @@ export function voipbinApiError(
 	failure: VoipbinFailure,
 	context: FailureContext = {},
 ): NodeApiError {
-	const { message, hint, cause } = describeFailure(failure, context.subject ?? 'The resource');
+	const { message, hint, cause }: Described =
+		failure.httpCode === 500 && context.serverErrorMeaning
+			? context.serverErrorMeaning
+			: describeFailure(failure, context.subject ?? 'The resource');
 	const serverSays = failure.serverMessage
 		? `VoIPBIN says: ${failure.reason ? `${failure.reason}: ` : ''}${failure.serverMessage}`
 		: failure.reason
@@ -166,10 +214,14 @@ export function voipbinApiError(
 	});
 }
 
-function describeFailure(
-	failure: VoipbinFailure,
-	subject: string,
-): { message: string; hint: string; cause?: Failure } {
+/** The user's words for a failure, and n8n's failure cause for it. */
+interface Described {
+	message: string;
+	hint: string;
+	cause?: Failure;
+}
+
+function describeFailure(failure: VoipbinFailure, subject: string): Described {
 	const { httpCode, reason } = failure;
 	if (httpCode === undefined && failure.clientMessage) {
 		return {
@@ -178,12 +230,26 @@ function describeFailure(
 			cause: /login/i.test(failure.clientMessage) ? { cause: 'credential-invalid' } : undefined,
 		};
 	}
+	if (failure.cutOff) {
+		return {
+			message: 'Connection closed mid-response from VoIPBIN',
+			hint: 'VoIPBIN began to answer, but the connection closed before the whole response arrived (a network, proxy or load-balancer fault). The node retried reads; try again later.',
+			cause: { cause: 'temporarily-unavailable' },
+		};
+	}
 	if (httpCode === undefined) {
 		// The code goes in the hint: n8n replaces a message that contains one with generic text.
 		return {
 			message: 'Could not reach the VoIPBIN API',
 			hint: `${failure.networkCode ? `Connection error ${failure.networkCode}. ` : ''}Check the Base URL in the VoIPBIN API credential and that the server is reachable from n8n.`,
 			cause: { cause: 'temporarily-unavailable' },
+		};
+	}
+	if (httpCode >= 300 && httpCode < 400) {
+		return {
+			message: `VoIPBIN redirected the request to ${failure.redirectTo ?? 'another address'}`,
+			hint: 'The node does not follow redirects of API requests, so the credential is never sent to another address. If the server has moved (for example from http:// to https://), put its new address in the Base URL of the VoIPBIN API credential.',
+			cause: { cause: 'configuration-invalid' },
 		};
 	}
 	if (httpCode === 400) {
@@ -218,17 +284,6 @@ function describeFailure(
 			message: `${subject} was not found${deleted ? ' (it may have been deleted)' : ''}`,
 			hint: 'Check the ID, and that it belongs to the account of the VoIPBIN API credential.',
 			cause: { cause: 'configuration-invalid' },
-		};
-	}
-	if (httpCode === 409) {
-		return {
-			message: `${subject} is not in a state that allows this`,
-			hint:
-				reason === 'RECORDING_ALREADY_ACTIVE'
-					? 'A recording is already running: stop it first.'
-					: reason === 'RECORDING_NOT_ACTIVE'
-						? 'No recording is running to stop.'
-						: 'Check its current status and try again.',
 		};
 	}
 	if (httpCode === 429) {

@@ -1,3 +1,4 @@
+import { NodeApiError } from 'n8n-workflow';
 import type { IDataObject } from 'n8n-workflow';
 
 import { normalizeRecording } from '../model/recording';
@@ -39,6 +40,8 @@ export interface RecordingPage {
 	recordings: Recording[];
 	/** True when the server has nothing older. */
 	isLast: boolean;
+	/** Set when the page did not move the listing on: how, in words. The listing is then done. */
+	stalled?: string;
 }
 
 /**
@@ -51,6 +54,10 @@ export interface RecordingPage {
  * come back unchanged, so after one the strict token is used: the server cannot show more of that
  * timestamp anyway. The listing ends on an empty or short page (every non-empty page carries
  * a token, even the last).
+ *
+ * A page that does not move the listing on — one holding recordings at or after the time it asked
+ * to be older than, a full page of nothing new, or the same server token again — ends the listing,
+ * marked `stalled`: a server that ignores `page_token` would otherwise be listed forever.
  */
 export class RecordingPager {
 	/** The `page_token` of the next request; undefined for the first page. */
@@ -62,19 +69,44 @@ export class RecordingPager {
 	/** `tm_create` (µs) of the last item listed, and the ids listed at exactly that time. */
 	private boundary: { micros: number; ids: Set<string> } | undefined;
 
+	/** The time (µs) `token` asks the next page to be strictly older than, when it is one we made. */
+	private olderThan: number | undefined;
+
 	constructor(readonly pageSize = MAX_PAGE_SIZE) {}
 
 	/** Takes the server's answer to a request made with `token`; returns the page to hand on. */
 	accept(raw: IDataObject[], nextPageToken = ''): RecordingPage {
 		const isLast = raw.length < this.pageSize;
 		const listed = raw.map(normalizeRecording);
-		const { boundary } = this;
+		const { boundary, olderThan } = this;
+		const tooNew =
+			olderThan === undefined
+				? undefined
+				: listed.find((r) => (timeOf(r) ?? -Infinity) >= olderThan);
+		if (tooNew) {
+			return this.stall(
+				`Asked for recordings created before ${this.token}, VoIPBIN listed ${tooNew.id} created ${tooNew.tm_create}.`,
+			);
+		}
 		const fresh = listed.filter(
 			(r) => !(boundary && boundary.ids.has(r.id) && timeOf(r) === boundary.micros),
 		);
 		this.done = isLast;
-		if (!isLast) this.advance(listed, nextPageToken);
+		if (isLast) return { recordings: fresh, isLast };
+		if (fresh.length === 0) {
+			return this.stall(`The full page after ${this.token} held only recordings already listed.`);
+		}
+		const undated = timeOf(listed[listed.length - 1]) === null;
+		if (undated && nextPageToken && nextPageToken === this.token) {
+			return this.stall(`VoIPBIN gave the page token ${nextPageToken} twice in a row.`);
+		}
+		this.advance(listed, nextPageToken);
 		return { recordings: fresh, isLast };
+	}
+
+	private stall(how: string): RecordingPage {
+		this.done = true;
+		return { recordings: [], isLast: true, stalled: how };
 	}
 
 	private advance(listed: Recording[], nextPageToken: string): void {
@@ -82,18 +114,21 @@ export class RecordingPager {
 		const lastMicros = timeOf(listed[listed.length - 1]);
 		if (lastMicros === null) {
 			this.token = nextPageToken || undefined;
+			this.olderThan = undefined;
 			this.boundary = undefined;
 			this.done = !this.token;
 		} else if (firstMicros === lastMicros) {
 			// A full page of one timestamp: a token cannot point inside one microsecond, so no client
 			// can see more of it. Step strictly past it.
+			this.olderThan = lastMicros;
 			this.token = formatVoipbinTime(lastMicros);
 			this.boundary = undefined;
 		} else {
 			const ids = this.boundary?.micros === lastMicros ? this.boundary.ids : new Set<string>();
 			for (const r of listed) if (timeOf(r) === lastMicros) ids.add(r.id);
 			this.boundary = { micros: lastMicros, ids };
-			this.token = formatVoipbinTime(lastMicros + 1);
+			this.olderThan = lastMicros + 1;
+			this.token = formatVoipbinTime(this.olderThan);
 		}
 	}
 }
@@ -112,7 +147,19 @@ export async function* listRecordingPages(
 			pageToken: pager.token,
 			itemIndex: options.itemIndex,
 		});
-		yield pager.accept(page.recordings, page.nextPageToken);
+		const accepted = pager.accept(page.recordings, page.nextPageToken);
+		if (accepted.stalled) {
+			throw new NodeApiError(
+				ctx.getNode(),
+				{ message: accepted.stalled },
+				{
+					message: "VoIPBIN's recording list did not move on to the next page",
+					description: `${accepted.stalled} The server seems to ignore page_token, so reading on would list the same recordings forever. Check that the Base URL of the VoIPBIN API credential points at the VoIPBIN API itself (a proxy may drop query parameters).`,
+					itemIndex: options.itemIndex,
+				},
+			);
+		}
+		yield accepted;
 	}
 }
 

@@ -1,8 +1,9 @@
-import { NodeOperationError, sleep } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 import type { IDataObject } from 'n8n-workflow';
 
 import { normalizeRecording } from '../model/recording';
 import type { Recording } from '../model/recording';
+import { pause } from './cancel';
 import { voipbinApiRequest } from './request';
 import type { VoipbinContext } from './request';
 
@@ -70,6 +71,6 @@ export async function waitUntilEnded(
 				},
 			);
 		}
-		await sleep(Math.min(options.intervalMs, left));
+		await pause(ctx, Math.min(options.intervalMs, left), options.itemIndex);
 	}
 }

@@ -1,4 +1,3 @@
-import { sleep } from 'n8n-workflow';
 import type {
 	IDataObject,
 	IExecuteFunctions,
@@ -9,8 +8,9 @@ import type {
 } from 'n8n-workflow';
 
 import { voipbinServerRoot } from '../../../credentials/voipbinServerRoot';
+import { cancelSignalOf, cancelledError, pause, throwIfCancelled } from './cancel';
 import { readFailure, voipbinApiError } from './errors';
-import type { VoipbinFailure } from './errors';
+import type { ServerErrorMeaning, VoipbinFailure } from './errors';
 
 /** The n8n contexts this package talks to VoIPBIN from. */
 export type VoipbinContext = IExecuteFunctions | IPollFunctions;
@@ -33,6 +33,8 @@ export interface VoipbinRequest {
 	returnRedirectLocation?: boolean;
 	/** Milliseconds to wait for the response (default 60 s). */
 	timeoutMs?: number;
+	/** What a 500 most likely means for this request (see {@link ServerErrorMeaning}). */
+	serverErrorMeaning?: ServerErrorMeaning;
 }
 
 /** Retry policy. Bounded in count and in total waiting, so a node never hangs on a sick server. */
@@ -62,9 +64,10 @@ export function retryDelayMs(
 	// Anything else may have reached the server: only reads are safe to repeat.
 	if (method !== 'GET') return undefined;
 	const transient =
-		failure.httpCode === undefined
+		failure.cutOff === true ||
+		(failure.httpCode === undefined
 			? failure.networkCode !== undefined && !CONFIGURATION_ERRORS.includes(failure.networkCode)
-			: RETRYABLE_STATUS_FOR_READS.includes(failure.httpCode);
+			: RETRYABLE_STATUS_FOR_READS.includes(failure.httpCode));
 	if (!transient) return undefined;
 	return Math.min(RETRY.maxDelayMs, RETRY.baseDelayMs * 2 ** (attempt - 1));
 }
@@ -80,7 +83,10 @@ async function apiTarget(ctx: VoipbinContext): Promise<ApiTarget> {
 	const secrets = [credentials.accessKey, credentials.token, credentials.password].filter(
 		(value): value is string => typeof value === 'string' && value.length >= 4,
 	);
-	return { root: voipbinServerRoot(credentials.baseUrl), secrets };
+	return {
+		root: voipbinServerRoot(credentials.baseUrl, credentials.allowUnencryptedHttp),
+		secrets,
+	};
 }
 
 /**
@@ -93,6 +99,7 @@ export async function voipbinApiRequest<T = IDataObject>(
 	request: VoipbinRequest,
 ): Promise<T> {
 	const { root, secrets } = await apiTarget(ctx);
+	const abortSignal = cancelSignalOf(ctx);
 	const options: IHttpRequestOptions = {
 		method: request.method,
 		url: `${root}/v1.0${request.path}`,
@@ -100,16 +107,19 @@ export async function voipbinApiRequest<T = IDataObject>(
 		body: request.body,
 		json: true,
 		timeout: request.timeoutMs ?? 60_000,
+		// The access key rides in the query string and n8n would repeat it on a redirect to any
+		// origin: redirects are never followed with the credential, only answered (see below).
+		disableFollowRedirect: true,
+		sendCredentialsOnCrossOriginRedirect: false,
+		// Cancelling the execution aborts the request in flight.
+		abortSignal,
 	};
 	if (request.returnRedirectLocation) {
-		Object.assign(options, {
-			disableFollowRedirect: true,
-			ignoreHttpStatusErrors: true,
-			returnFullResponse: true,
-		});
+		Object.assign(options, { ignoreHttpStatusErrors: true, returnFullResponse: true });
 	}
 	let waitedMs = 0;
 	for (let attempt = 1; ; attempt++) {
+		throwIfCancelled(ctx, request.itemIndex);
 		let failure: VoipbinFailure;
 		try {
 			const response = await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, {
@@ -126,6 +136,7 @@ export async function voipbinApiRequest<T = IDataObject>(
 			});
 			if (full.statusCode < 300) failure.serverMessage ??= 'Expected a redirect to the file';
 		} catch (error) {
+			if (abortSignal?.aborted) throw cancelledError(ctx, request.itemIndex);
 			failure = readFailure(error);
 		}
 		const delay =
@@ -135,12 +146,13 @@ export async function voipbinApiRequest<T = IDataObject>(
 				subject: request.subject,
 				itemIndex: request.itemIndex,
 				secrets,
+				serverErrorMeaning: request.serverErrorMeaning,
 			});
 		}
 		ctx.logger.debug(
-			`VoIPBIN ${request.method} ${request.path} failed (${failure.httpCode ?? failure.networkCode}); retrying in ${delay} ms`,
+			`VoIPBIN ${request.method} ${request.path} failed (${failure.cutOff ? 'cut off' : (failure.httpCode ?? failure.networkCode)}); retrying in ${delay} ms`,
 		);
-		await sleep(delay);
+		await pause(ctx, delay, request.itemIndex);
 		waitedMs += delay;
 	}
 }

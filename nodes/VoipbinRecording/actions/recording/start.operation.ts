@@ -9,10 +9,7 @@ import type {
 import { getRecording } from '../../transport/recordings';
 import { voipbinApiRequest } from '../../transport/request';
 import { showFor } from '../descriptions';
-import { readTarget, targetFields } from './target';
-
-/** Go's encoding of uuid.Nil: what the API expects for "no flow". */
-const NO_FLOW = '00000000-0000-0000-0000-000000000000';
+import { NIL_UUID, readTarget, targetFields } from './target';
 
 export const description: INodeProperties[] = showFor('start', [
 	...targetFields,
@@ -81,7 +78,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 	const body: IDataObject = {
 		format: options.format ?? 'wav',
 		duration: options.duration ?? 0,
-		on_end_flow_id: options.onEndFlowId?.trim() || NO_FLOW,
+		on_end_flow_id: options.onEndFlowId?.trim() || NIL_UUID,
 	};
 	if (target === 'call') {
 		body.end_of_silence = options.endOfSilence ?? 0;
@@ -93,9 +90,13 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 		body,
 		subject: label,
 		itemIndex: i,
+		serverErrorMeaning: {
+			message: `${label} could not start recording (VoIPBIN server error 500)`,
+			hint: `Most likely a recording is already running on this ${target}: VoIPBIN allows one at a time and answers a second start with a 500. Stop it first (operation Stop), or wait until it has ended. Otherwise the ${target} may not be in progress (not answered yet, or hung up).`,
+		},
 	});
 	const recordingId = typeof parent?.recording_id === 'string' ? parent.recording_id : '';
-	if (!recordingId || recordingId === NO_FLOW) {
+	if (!recordingId || recordingId === NIL_UUID) {
 		throw new NodeOperationError(
 			this.getNode(),
 			`VoIPBIN accepted the request but ${label} has no recording`,

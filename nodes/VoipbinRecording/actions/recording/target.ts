@@ -2,6 +2,9 @@ import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { getUuidParameter } from '../descriptions';
 
+/** Go's `uuid.Nil`: VoIPBIN's "none" for a flow or recording ID. */
+export const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+
 /** What a recording is started or stopped on. */
 export type RecordingTarget = 'call' | 'conference';
 

@@ -188,16 +188,53 @@ describe('Start, Stop and Wait for End', () => {
 		expect(stopped.json.stopped).toBe(true);
 	});
 
-	it('explains a start on a call that is already recording, and a stop with nothing running', async () => {
+	it.each([
+		['call', () => ({ target: 'call', callId: fake.addCall(account.customerId).id })],
+		[
+			'conference',
+			() => ({ target: 'conference', conferenceId: fake.addConference(account.customerId).id }),
+		],
+	])(
+		'Stop outputs the stopped recording of a %s, so Stop → Wait for End chains on $json.recordingId',
+		async (_, target) => {
+			const parameters = target();
+			const [started] = await run({ operation: 'start', ...parameters });
+			fake.clock.advance(10_000);
+			const [stopped] = await run({ operation: 'stop', ...parameters });
+			// The server has already reset the parent's recording_id to the nil UUID.
+			const parent = stopped.json[parameters.target] as { recording_id: string };
+			expect(parent.recording_id).toBe('00000000-0000-0000-0000-000000000000');
+			expect(stopped.json.recordingId).toBe(started.json.id);
+
+			fake.clock.advance(5_000);
+			const [ended] = await run(
+				{ operation: 'waitForEnd', recordingId: '={{ $json.recordingId }}' },
+				[stopped],
+			);
+			expect(ended.json).toMatchObject({ id: started.json.id, status: 'ended' });
+		},
+	);
+
+	it('names the likely cause of the 500s VoIPBIN gives a second start and a stop with nothing running, without retrying', async () => {
 		const call = fake.addCall(account.customerId);
 		await run({ operation: 'start', target: 'call', callId: call.id });
-		await expect(run({ operation: 'start', target: 'call', callId: call.id })).rejects.toThrow(
-			/not in a state that allows this/,
-		);
+		fake.resetRequests();
+		const second = run({ operation: 'start', target: 'call', callId: call.id });
+		await expect(second).rejects.toThrow(`Call ${call.id} could not start recording`);
+		await expect(second).rejects.toMatchObject({
+			httpCode: '500',
+			description: expect.stringMatching(/a recording is already running on this call/),
+		});
 		const idle = fake.addCall(account.customerId);
-		await expect(run({ operation: 'stop', target: 'call', callId: idle.id })).rejects.toThrow(
-			/not in a state that allows this/,
-		);
+		const nothing = run({ operation: 'stop', target: 'call', callId: idle.id });
+		await expect(nothing).rejects.toThrow(`Call ${idle.id} could not stop recording`);
+		await expect(nothing).rejects.toMatchObject({
+			description: expect.stringMatching(/no recording is running on this call/),
+		});
+		// A POST that failed with a 500 may have been acted on: it is not sent again.
+		expect(fake.requests.filter((r) => r.method === 'POST').map((r) => r.status)).toEqual([
+			500, 500,
+		]);
 	});
 
 	it('refuses a bad call ID before any request', async () => {

@@ -67,6 +67,28 @@ describe('readFailure', () => {
 		expect(readFailure(httpError(400, ''))).toEqual({ httpCode: 400 });
 	});
 
+	it('reads a response cut off mid-body as a connection failure, not as its status', () => {
+		// What axios throws when the socket closes during a 200's body, as n8n wraps it.
+		const cut = {
+			message: 'stream has been aborted',
+			httpCode: '200',
+			cause: {
+				message: 'stream has been aborted',
+				code: 'ERR_BAD_RESPONSE',
+				response: { status: 200, headers: {} },
+			},
+		};
+		expect(readFailure(cut)).toEqual({ cutOff: true });
+		const socket = {
+			code: 'ECONNRESET',
+			message: 'aborted',
+			response: { status: 503, headers: {} },
+		};
+		expect(readFailure(socket)).toEqual({ cutOff: true });
+		// A finished error answer is still read as that answer.
+		expect(readFailure(httpError(503, {})).cutOff).toBeUndefined();
+	});
+
 	it('reads socket errors', () => {
 		expect(readFailure({ message: 'socket hang up', code: 'ECONNRESET' })).toEqual({
 			networkCode: 'ECONNRESET',
@@ -134,13 +156,13 @@ describe('voipbinApiError', () => {
 			/may have been deleted/,
 			'configuration-invalid',
 		],
-		[
-			'409',
-			httpError(409, { error: { reason: 'RECORDING_ALREADY_ACTIVE' } }),
-			/not in a state/,
-			undefined,
-		],
 		['429', httpError(429, {}, { 'retry-after': '1' }), /rate limit/, 'rate-limited'],
+		[
+			'cut off',
+			{ message: 'aborted', code: 'ECONNRESET', response: { status: 200, headers: {} } },
+			/^Connection closed mid-response from VoIPBIN$/,
+			'temporarily-unavailable',
+		],
 		['503', httpError(503, {}), /server error \(503\)/, 'temporarily-unavailable'],
 		[
 			'network',
@@ -171,6 +193,24 @@ describe('voipbinApiError', () => {
 			expect(everything).not.toMatch(/accesskey=[^*]/);
 		},
 	);
+
+	it('names the likely cause of a 500 when the caller knows it, and only of a 500', () => {
+		const serverErrorMeaning = {
+			message: 'Call c1 could not start recording',
+			hint: 'Stop it first.',
+		};
+		const known = voipbinApiError(
+			node,
+			readFailure(httpError(500, { error: { status: 'INTERNAL' } })),
+			{
+				serverErrorMeaning,
+			},
+		);
+		expect(known.message).toBe('Call c1 could not start recording');
+		expect(known.description).toContain('Stop it first.');
+		const other = voipbinApiError(node, readFailure(httpError(503, {})), { serverErrorMeaning });
+		expect(other.message).toMatch(/server error \(503\)/);
+	});
 
 	it("shows the server's reason, message and request id", () => {
 		const error = voipbinApiError(
@@ -210,6 +250,8 @@ describe('retryDelayMs', () => {
 		expect(retryDelayMs({ networkCode: 'ECONNRESET' }, 'GET', 10)).toBe(8000);
 		expect(retryDelayMs({ httpCode: 503 }, 'POST', 1)).toBeUndefined();
 		expect(retryDelayMs({ networkCode: 'ECONNRESET' }, 'DELETE', 1)).toBeUndefined();
+		expect(retryDelayMs({ cutOff: true }, 'GET', 2)).toBe(1000);
+		expect(retryDelayMs({ cutOff: true }, 'POST', 1)).toBeUndefined();
 	});
 
 	it('does not retry what waiting cannot fix', () => {

@@ -2,13 +2,16 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { VoipbinRecording } from '../../../../nodes/VoipbinRecording/VoipbinRecording.node';
+import { VoipbinRecordingTrigger } from '../../../../nodes/VoipbinRecording/VoipbinRecordingTrigger.node';
+import { formatVoipbinTime } from '../../../../nodes/VoipbinRecording/model/time';
 import {
+	RecordingPager,
 	listAllRecordings,
 	listRecordingPages,
 } from '../../../../nodes/VoipbinRecording/transport/pagination';
 import { startFakeVoipbin } from '../../../fake-voipbin';
 import type { FakeVoipbin } from '../../../fake-voipbin';
-import { accessKeyCredential, executeContext } from '../../../helpers/n8n';
+import { PollHarness, accessKeyCredential, executeContext, runNode } from '../../../helpers/n8n';
 
 let fake: FakeVoipbin;
 const T = Date.UTC(2026, 0, 15, 9, 0, 0) * 1000;
@@ -111,5 +114,94 @@ describe('listRecordingPages', () => {
 			expect(recording.tm_end).toBeNull();
 			expect(recording).not.toHaveProperty('type');
 		}
+	});
+});
+
+describe('a listing that does not move on', () => {
+	afterEach(() => fake.faults.set({ ignorePageToken: false }));
+
+	it('ends Get Many with a clear error when the server ignores page_token', async () => {
+		const { customerId, accessKey } = fake.createAccount();
+		fake.seedRecordings(customerId, 150, { startMicros: T, stepMicros: 1000 });
+		fake.faults.set({ ignorePageToken: true });
+		fake.resetRequests();
+		// Without the check the first page came back again and again: 1000 items, 100 distinct.
+		const getMany = runNode(
+			new VoipbinRecording(),
+			{ operation: 'getMany', returnAll: false, limit: 1000 },
+			{ credential: accessKeyCredential(fake.baseUrl, accessKey) },
+		);
+		await expect(getMany).rejects.toThrow(
+			"VoIPBIN's recording list did not move on to the next page",
+		);
+		await expect(getMany).rejects.toMatchObject({
+			description: expect.stringMatching(/ignore page_token/),
+		});
+		expect(fake.requests).toHaveLength(2);
+	});
+
+	it("ends the trigger's poll the same way (it pages with the same pager)", async () => {
+		const { customerId, accessKey } = fake.createAccount();
+		// Ended in the last hour of real time: the first run's look-back must read past page one.
+		const now = Date.now() * 1000;
+		fake.seedRecordings(customerId, 150, {
+			startMicros: now - 3600e6,
+			stepMicros: 1e6,
+			status: 'ended',
+		});
+		fake.faults.set({ ignorePageToken: true });
+		fake.resetRequests();
+		const harness = new PollHarness(
+			new VoipbinRecordingTrigger(),
+			{ event: 'recordingEnded', onFirstRun: 'lastHours', firstRunHours: 2 },
+			accessKeyCredential(fake.baseUrl, accessKey),
+		);
+		await expect(harness.poll()).rejects.toThrow(/did not move on/);
+		expect(fake.requests).toHaveLength(2);
+	});
+});
+
+describe('RecordingPager progress checks', () => {
+	const at = (id: string, micros: number) => ({ id, tm_create: formatVoipbinTime(micros) });
+	const page = (from: number, count: number, prefix = 'r') =>
+		Array.from({ length: count }, (_, i) => at(`${prefix}${from - i}`, T + (from - i) * 1000));
+
+	it('accepts pages that move on', () => {
+		const pager = new RecordingPager(3);
+		expect(pager.accept(page(9, 3)).recordings).toHaveLength(3);
+		expect(pager.accept(page(6, 3)).recordings).toHaveLength(3);
+		expect(pager.accept(page(3, 1)).isLast).toBe(true);
+		const ending = new RecordingPager(3);
+		ending.accept(page(9, 3));
+		expect(ending.accept([])).toEqual({ recordings: [], isLast: true });
+		expect(ending.done).toBe(true);
+	});
+
+	it('refuses a page holding a recording at or after the time it asked to be older than', () => {
+		const pager = new RecordingPager(3);
+		const first = page(9, 3);
+		pager.accept(first);
+		expect(pager.accept(first)).toEqual({
+			recordings: [],
+			isLast: true,
+			stalled: expect.stringMatching(/created before .*, VoIPBIN listed r9 /),
+		});
+		expect(pager.done).toBe(true);
+	});
+
+	it('refuses a full page of recordings already listed', () => {
+		const pager = new RecordingPager(2);
+		// Two at one time end the first page; the next (asked 1 µs later) must bring something new.
+		pager.accept([at('a', T + 5000), at('b', T + 4000)]);
+		expect(pager.accept([at('b', T + 4000), at('b', T + 4000)]).stalled).toMatch(
+			/held only recordings already listed/,
+		);
+	});
+
+	it('refuses the same server token twice when times cannot be read', () => {
+		const pager = new RecordingPager(2);
+		const undated = [{ id: 'x' }, { id: 'y' }];
+		pager.accept(undated, 'tok-1');
+		expect(pager.accept([{ id: 'z' }, { id: 'w' }], 'tok-1').stalled).toMatch(/twice in a row/);
 	});
 });

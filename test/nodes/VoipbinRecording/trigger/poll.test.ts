@@ -160,10 +160,14 @@ describe('Fetch Test Event (manual mode)', () => {
 	it('returns the newest ended recording and leaves the state alone', async () => {
 		const { harness, customerId } = setup();
 		const [older, newer] = fake.seedRecordings(customerId, 2, { status: 'ended' });
-		fake.createRecording(customerId, { status: 'recording' });
+		const live = fake.createRecording(customerId, { status: 'recording' });
 		const output = await harness.poll({ mode: 'manual' });
+		// Listed newest first: live, newer, older. The sample skips the one still recording and
+		// takes the newest ended one, as an ended event.
 		expect(ids(output)).toEqual([newer.id]);
-		expect(older.id).not.toBe(newer.id);
+		expect(ids(output)).not.toContain(older.id);
+		expect(ids(output)).not.toContain(live.id);
+		expect(output![0][0].json).toMatchObject({ event: 'ended', status: 'ended' });
 		expect(harness.state).toBeUndefined();
 		expect((harness.workflow.staticData as { __dataChanged?: boolean }).__dataChanged).toBeFalsy();
 	});
