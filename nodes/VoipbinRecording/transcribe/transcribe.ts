@@ -111,7 +111,9 @@ const POST_TIMEOUT_MS = 90_000;
 /**
  * Asks for the transcription. The POST holds the whole speech-to-text; when it comes back without
  * an answer (503 REQUEST_TIMEOUT, a gateway error, no response) the work may still be going on,
- * so the transcribe is looked up by its recording and language before giving up.
+ * so the transcribe is looked up by its recording and language. When the lookup cannot match the
+ * language (VoIPBIN stored a tag it could not read as en-US), the POST is sent once more: the
+ * server returns the transcription it already has for that recording and language.
  */
 async function startTranscribe(
 	ctx: IExecuteFunctions,
@@ -119,18 +121,20 @@ async function startTranscribe(
 	options: TranscribeOptions,
 ): Promise<Transcribe> {
 	const { itemIndex, language } = options;
-	try {
-		return await postTranscribe(ctx, recordingId, language, {
+	const post = async () =>
+		await postTranscribe(ctx, recordingId, language, {
 			timeoutMs: Math.max(5_000, Math.min(POST_TIMEOUT_MS, options.maxWaitMs)),
 			itemIndex,
 		});
+	try {
+		return await post();
 	} catch (caught) {
 		// The transport throws NodeApiError only; wrapping one hands back the same error.
 		const error = new NodeApiError(ctx.getNode(), caught as JsonObject);
 		if (outcomeUnknown(error)) {
-			const found = await findTranscribe(ctx, recordingId, language, itemIndex);
-			if (found) return found;
-		} else if (error.httpCode === '500') {
+			return (await findTranscribe(ctx, recordingId, language, itemIndex)) ?? (await post());
+		}
+		if (error.httpCode === '500') {
 			error.description = [
 				'The speech-to-text probably failed. VoIPBIN then keeps the transcription "progressing" for good and returns it again for this recording and language: try another language tag, or give VoIPBIN support the request ID.',
 				error.description,

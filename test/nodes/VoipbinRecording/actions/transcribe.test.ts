@@ -189,6 +189,17 @@ describe('Transcribe', () => {
 		expect(fake.transcribesOf(recording.id)).toHaveLength(1);
 	});
 
+	it('after 503 with a language VoIPBIN stored as en-US, asks again and gets the running transcription', async () => {
+		fake.faults.set({ transcribeDelayMs: 1500 });
+		const recording = fake.createRecording(account.customerId);
+		const [item] = await transcribe(recording.id, {}, { language: 'other', languageTag: 'xx_!' });
+		expect(item.json.language).toBe('en-US');
+		expect((item.json.segments as unknown[]).length).toBeGreaterThan(0);
+		// The lookup cannot match "xx_!"; the second POST returns the transcription already running.
+		expect(posts().map((r) => r.status)).toEqual([503, 200]);
+		expect(fake.transcribesOf(recording.id)).toHaveLength(1);
+	});
+
 	it('a transcription stuck in progressing: a clear error after the max wait, not an endless one', async () => {
 		// The speech-to-text outlasts the API's wait and then fails: 503, then progressing for good.
 		fake.faults.set({ transcribeDelayMs: 400, transcribeStuck: { count: 1 } });
