@@ -142,6 +142,8 @@ export interface RunOptions {
 	credential: StoredCredential;
 	items?: INodeExecutionData[];
 	continueOnFail?: boolean;
+	/** What n8n aborts when the execution is cancelled (`getExecutionCancelSignal()`). */
+	abortSignal?: AbortSignal;
 }
 
 /** A real ExecuteContext for an action node, as n8n builds one for a node run. */
@@ -178,6 +180,7 @@ export function executeContext(
 		inputData,
 		{ node, data: inputData, source: { main: [{ previousNode: 'Start' }] } },
 		[],
+		options.abortSignal,
 	);
 }
 

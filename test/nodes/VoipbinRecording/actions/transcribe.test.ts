@@ -218,6 +218,29 @@ describe('Transcribe', () => {
 		expect(error.description).toMatch(/no "failed" status/);
 	});
 
+	it('stops waiting when the execution is cancelled', async () => {
+		fake.faults.set({ transcribeDelayMs: 400, transcribeStuck: { count: 1 } });
+		const recording = fake.createRecording(account.customerId);
+		const cancel = new AbortController();
+		const started = Date.now();
+		const running = runNode(
+			node,
+			{
+				operation: 'transcribe',
+				recordingId: recording.id,
+				transcribeOptions: { ...FAST, maxWaitSeconds: 60 },
+			},
+			{ credential, abortSignal: cancel.signal },
+		);
+		await new Promise((resolve) => setTimeout(resolve, 1500));
+		const cancelledAt = Date.now();
+		cancel.abort(new Error('Execution cancelled'));
+		// Cancelled in a sleep it is the abort reason; in a request, n8n's HTTP helper's error.
+		await expect(running).rejects.toThrow(/cancel/i);
+		expect(Date.now() - cancelledAt).toBeLessThan(1000);
+		expect(cancelledAt - started).toBeLessThan(3000);
+	});
+
 	it('a failed speech-to-text: the server error with its request ID, and what it means', async () => {
 		fake.faults.set({ transcribeStuck: { count: 1 } });
 		const recording = fake.createRecording(account.customerId);
