@@ -17,7 +17,8 @@ export class VoipbinRecording implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{ $parameter["operation"] + ": " + $parameter["resource"] }}',
-		description: 'Start, stop, list, wait for and download VoIPBIN call and conference recordings',
+		description:
+			'Start, stop, list, wait for, download and transcribe VoIPBIN call and conference recordings',
 		defaults: { name: 'VoIPBIN Recording' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

@@ -9,6 +9,7 @@ import { BadJson, Exchange, readJsonObject, sleep } from './http';
 import { isUuid, NIL_UUID, randomToken } from './ids';
 import type { Account, Call, Conference, Recording, World } from './world';
 import type { Storage } from './storage';
+import { normalizeLanguage, type Transcribe, type Transcriptions } from './transcribes';
 
 const TOKEN_LIFETIME_SECONDS = 7 * 24 * 3600;
 const PAGE_SIZE_MAX = 100;
@@ -17,6 +18,14 @@ const RATE_PER_SECOND = 16.7;
 const RATE_BURST = 33;
 
 type Handler = (ex: Exchange, params: string[], account: Account) => Promise<void> | void;
+
+/** How long a transcription takes and how long api-manager waits for it (real milliseconds). */
+export interface TranscribeTiming {
+	/** The speech-to-text of a recording with audio (the `transcribeDelayMs` fault overrides it). */
+	transcribeMs: number;
+	/** api-manager's RPC wait: the real one is 60 000, then 503 REQUEST_TIMEOUT while work goes on. */
+	transcribeTimeoutMs: number;
+}
 
 interface Route {
 	method: string;
@@ -49,6 +58,8 @@ export class Api {
 		private readonly clock: FakeClock,
 		private readonly faults: Faults,
 		private readonly storage: Storage,
+		private readonly transcriptions: Transcriptions,
+		private readonly timing: TranscribeTiming,
 	) {
 		const id = '([^/]+)';
 		this.route('GET', '/v1.0/recordings', (ex, _p, account) => this.listRecordings(ex, account));
@@ -76,6 +87,23 @@ export class Api {
 		this.route('POST', `/v1.0/conferences/${id}/recording_stop`, (ex, [cid], account) =>
 			this.recordingStop(ex, this.ownConference(cid, account)),
 		);
+		this.route('POST', '/v1.0/transcribes', (ex, _p, account) => this.startTranscribe(ex, account));
+		this.route('GET', '/v1.0/transcribes', (ex, _p, account) => this.listTranscribes(ex, account));
+		this.route('GET', `/v1.0/transcribes/${id}`, (ex, [tid], account) => {
+			ex.json(200, this.transcriptions.transcribeJson(this.ownTranscribe(tid, account)));
+		});
+		this.route('DELETE', `/v1.0/transcribes/${id}`, (ex, [tid], account) => {
+			const transcribe = this.ownTranscribe(tid, account);
+			this.refuseProgressing(transcribe);
+			this.transcriptions.delete(transcribe);
+			ex.json(200, this.transcriptions.transcribeJson(transcribe));
+		});
+		this.route('POST', `/v1.0/transcribes/${id}/stop`, (ex, [tid], account) => {
+			const transcribe = this.ownTranscribe(tid, account);
+			this.refuseProgressing(transcribe);
+			ex.json(200, this.transcriptions.transcribeJson(transcribe));
+		});
+		this.route('GET', '/v1.0/transcripts', (ex, _p, account) => this.listTranscripts(ex, account));
 	}
 
 	private route(method: string, path: string, handler: Handler): void {
@@ -299,8 +327,8 @@ export class Api {
 		return conference;
 	}
 
-	private listRecordings(ex: Exchange, account: Account): void {
-		const query = ex.url.searchParams;
+	/** `page_size` (default and max 100; 0 or more becomes 100) and `page_token` (a time, or none). */
+	private pageOf(query: URLSearchParams): { pageSize: number; before: number | null } {
 		const sizeText = query.get('page_size') ?? '';
 		if (sizeText !== '' && !/^\d+$/.test(sizeText)) {
 			throw new HttpError(
@@ -311,13 +339,17 @@ export class Api {
 		}
 		const asked = sizeText === '' ? 0 : Number(sizeText);
 		const pageSize = asked === 0 || asked > PAGE_SIZE_MAX ? PAGE_SIZE_MAX : asked;
-		let before: number | null;
 		try {
-			// The `ignorePageToken` fault: a broken server (or proxy) that always gives the first page.
-			before = this.faults.ignorePageToken ? null : parseVoipbinTime(query.get('page_token') ?? '');
+			return { pageSize, before: parseVoipbinTime(query.get('page_token') ?? '') };
 		} catch {
 			throw new HttpError(400, 'INVALID_REQUEST_PARAMETER', 'page_token is not a valid time.');
 		}
+	}
+
+	private listRecordings(ex: Exchange, account: Account): void {
+		const { pageSize, before: asked } = this.pageOf(ex.url.searchParams);
+		// The `ignorePageToken` fault: a broken server (or proxy) that always gives the first page.
+		const before = this.faults.ignorePageToken ? null : asked;
 		for (let n = this.faults.takeListCreations(); n > 0; n--) {
 			this.world.createRecording(account.customerId);
 		}
@@ -387,6 +419,139 @@ export class Api {
 				? this.world.callJson(target as Call)
 				: this.world.conferenceJson(target as Conference),
 		);
+	}
+
+	/**
+	 * `POST /transcribes` for a recording: validated, deduplicated by recording + language, then
+	 * the whole speech-to-text inside the request, cut off at the RPC timeout with 503 while the
+	 * work goes on. A bad, unknown or deleted recording id crashes the real handler (nil pointer,
+	 * gin's recovery): a bare 500 with no body.
+	 */
+	private async startTranscribe(ex: Exchange, account: Account): Promise<void> {
+		const body = await readJsonObject(ex.req);
+		const type = body.reference_type;
+		if (type !== 'recording' && type !== 'call' && type !== 'conference') {
+			throw new HttpError(400, 'INVALID_ARGUMENT', 'The request is invalid.');
+		}
+		if (type !== 'recording') {
+			throw new Error('live call and conference transcription is not modelled by the fake');
+		}
+		const referenceId = typeof body.reference_id === 'string' ? body.reference_id : '';
+		const recording = isUuid(referenceId) ? this.world.recordings.get(referenceId) : undefined;
+		if (!recording || this.world.isDeleted(recording)) {
+			ex.entry.note = 'PANIC_NIL_RECORDING';
+			return ex.send(500, '');
+		}
+		if (recording.customerId !== account.customerId) {
+			throw new HttpError(
+				403,
+				'PERMISSION_DENIED',
+				'The user has no permission for this recording.',
+			);
+		}
+		const language = normalizeLanguage(body.language);
+		const existing = this.transcriptions.findExisting(recording.id, language);
+		if (existing) return ex.json(200, this.transcriptions.transcribeJson(existing));
+
+		const sttMs = this.faults.transcribeDelayMs ?? this.timing.transcribeMs;
+		const transcribe = this.transcriptions.start(
+			recording,
+			{
+				language,
+				direction: body.direction,
+				provider: body.provider,
+				onEndFlowId: body.on_end_flow_id,
+			},
+			{ sttMs, fails: this.faults.takeTranscribeStuck() },
+		);
+		const finishing = transcribe.finishesAtMs;
+		const waitMs = finishing === null ? sttMs : Math.max(0, finishing - performance.now());
+		if (waitMs > this.timing.transcribeTimeoutMs) {
+			await sleep(this.timing.transcribeTimeoutMs);
+			throw new HttpError(503, 'REQUEST_TIMEOUT', 'The request timed out.');
+		}
+		if (waitMs > 0) await sleep(waitMs);
+		if (finishing === null) {
+			throw new HttpError(500, 'INTERNAL', 'Internal server error.');
+		}
+		// Answered when the work is over (a timer may wake a fraction of a millisecond early).
+		this.transcriptions.settle(transcribe, finishing);
+		ex.json(200, this.transcriptions.transcribeJson(transcribe));
+	}
+
+	private listTranscribes(ex: Exchange, account: Account): void {
+		const query = ex.url.searchParams;
+		const { pageSize, before } = this.pageOf(query);
+		const type = query.get('reference_type');
+		const id = query.get('reference_id');
+		if ((type === null) !== (id === null)) {
+			throw new HttpError(
+				400,
+				'INVALID_REFERENCE_FILTER',
+				'reference_type and reference_id must be given together.',
+			);
+		}
+		if (id !== null && !isUuid(id)) {
+			throw new HttpError(400, 'INVALID_REQUEST_PARAMETER', 'reference_id must be a UUID.');
+		}
+		const page = this.transcriptions
+			.list(
+				(t) =>
+					t.customerId === account.customerId &&
+					(before === null || t.tmCreate < before) &&
+					(id === null || (type === 'recording' && t.recordingId === id)),
+			)
+			.slice(0, pageSize);
+		const last = page[page.length - 1];
+		ex.json(200, {
+			result: page.map((t) => this.transcriptions.transcribeJson(t)),
+			next_page_token: last ? formatVoipbinTime(last.tmCreate) : '',
+		});
+	}
+
+	/** The newest 100 transcripts, newest first: `page_size` and `page_token` are read and ignored. */
+	private listTranscripts(ex: Exchange, account: Account): void {
+		const id = ex.url.searchParams.get('transcribe_id');
+		if (!id) {
+			throw new HttpError(400, 'MISSING_REQUEST_PARAMETER', 'transcribe_id is required.');
+		}
+		const transcribe = this.ownTranscribe(id, account, { nonUuidIsNotFound: true });
+		const window = this.transcriptions.transcriptWindow(transcribe);
+		const last = window[window.length - 1];
+		ex.json(200, {
+			result: window.map((t) => this.transcriptions.transcriptJson(t)),
+			next_page_token: last ? formatVoipbinTime(last.tmCreate) : '',
+		});
+	}
+
+	/** A non-UUID is 400 INVALID_ID, except where the server parses it into uuid.Nil (then 404). */
+	private ownTranscribe(
+		id: string,
+		account: Account,
+		{ nonUuidIsNotFound = false } = {},
+	): Transcribe {
+		if (!isUuid(id) && !nonUuidIsNotFound) {
+			throw new HttpError(400, 'INVALID_ID', `"${id}" is not a valid UUID.`);
+		}
+		const transcribe = this.transcriptions.transcribes.get(id);
+		if (!transcribe) {
+			throw new HttpError(404, 'TRANSCRIBE_NOT_FOUND', 'The transcribe was not found.');
+		}
+		if (transcribe.customerId !== account.customerId) {
+			throw new HttpError(
+				403,
+				'PERMISSION_DENIED',
+				'The user has no permission for this transcribe.',
+			);
+		}
+		return transcribe;
+	}
+
+	/** Stop (and so delete) of a progressing recording transcribe fails: "invalid reference type". */
+	private refuseProgressing(transcribe: Transcribe): void {
+		if (this.transcriptions.status(transcribe) === 'progressing') {
+			throw new HttpError(500, 'INTERNAL', 'Internal server error.');
+		}
 	}
 
 	/** Counts the body without keeping it: the demo posts whole recordings here. */

@@ -1,7 +1,7 @@
 /**
  * `npm run fake-voipbin -- [--port 8180] [--storage-port 8181] [--access-key demo-access-key]
  * [--username demo@voipbin.test] [--password demo-password] [--scenario demo] [--files-delay-ms 2000]
- * [--log]`: runs the fake VoIPBIN until SIGINT/SIGTERM. The last banner line is
+ * [--transcribe-ms 1000] [--transcribe-timeout-ms 60000] [--log]`: runs the fake VoIPBIN until SIGINT/SIGTERM. The last banner line is
  * `fake-voipbin ready {json}` for scripts that start it.
  */
 import { parseArgs } from 'node:util';
@@ -19,6 +19,8 @@ async function main(): Promise<void> {
 			password: { type: 'string', default: 'demo-password' },
 			scenario: { type: 'string' },
 			'files-delay-ms': { type: 'string', default: '2000' },
+			'transcribe-ms': { type: 'string', default: '1000' },
+			'transcribe-timeout-ms': { type: 'string', default: '60000' },
 			log: { type: 'boolean', default: false },
 		},
 	});
@@ -29,6 +31,8 @@ async function main(): Promise<void> {
 		port: Number(values.port),
 		storagePort: Number(values['storage-port']),
 		filesDelayMs: Number(values['files-delay-ms']),
+		transcribeMs: Number(values['transcribe-ms']),
+		transcribeTimeoutMs: Number(values['transcribe-timeout-ms']),
 		log: values.log,
 	});
 	const account = fake.createAccount({

@@ -17,6 +17,26 @@ describe('fake VoIPBIN control routes', () => {
 		return response.json();
 	}
 
+	it('shows a recording’s transcribes, and sets the transcription faults', async () => {
+		const recording = s.fake.createRecording(s.account.customerId);
+		expect(await control('GET', `/recordings/${recording.id}/transcribes`)).toEqual({
+			transcribes: [],
+		});
+		const faults = await control('POST', '/faults', {
+			rateLimit: 'off',
+			transcribeDelayMs: 0,
+			transcribeStuck: { count: 1 },
+		});
+		expect(faults).toMatchObject({ transcribeDelayMs: 0, transcribeStuck: { count: 1 } });
+		await s.post('/v1.0/transcribes', {
+			reference_type: 'recording',
+			reference_id: recording.id,
+			language: 'en-US',
+		});
+		const { transcribes } = await control('GET', `/recordings/${recording.id}/transcribes`);
+		expect(transcribes).toMatchObject([{ reference_id: recording.id, status: 'progressing' }]);
+	});
+
 	it('drives accounts, calls, recordings, the clock, faults and the request log over HTTP', async () => {
 		const account = await control('POST', '/accounts', {
 			accessKey: 'k-1',

@@ -16,7 +16,7 @@ export async function handleControl(ex: Exchange, fake: FakeVoipbin): Promise<vo
 	const path = ex.url.pathname.replace(/^\/_fake/, '');
 	try {
 		const body = method === 'POST' ? await readJsonObject(ex.req) : {};
-		const recordingMatch = /^\/recordings\/(?!seed$)([^/]+)(\/status)?$/.exec(path);
+		const recordingMatch = /^\/recordings\/(?!seed$)([^/]+)(\/status|\/transcribes)?$/.exec(path);
 		const key = `${method} ${recordingMatch ? `/recordings/{id}${recordingMatch[2] ?? ''}` : path}`;
 		switch (key) {
 			case 'POST /accounts':
@@ -51,6 +51,10 @@ export async function handleControl(ex: Exchange, fake: FakeVoipbin): Promise<vo
 				fake.setStatus(id, body.status);
 				return ex.json(200, fake.getRecording(id).json());
 			}
+			case 'GET /recordings/{id}/transcribes':
+				return ex.json(200, {
+					transcribes: fake.transcribesOf((recordingMatch as string[])[1]),
+				});
 			case 'DELETE /recordings/{id}': {
 				const id = (recordingMatch as string[])[1];
 				fake.deleteRecording(id);

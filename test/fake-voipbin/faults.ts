@@ -42,6 +42,13 @@ export interface FaultSettings {
 	storage: StorageFault | null;
 	/** Every Nth `GET /v1.0/recordings` first creates `count` new ended recordings for that customer. */
 	createDuringListing: { count: number; everyNthListRequest: number } | null;
+	/** How long a transcription's speech-to-text takes (real ms), instead of the `transcribeMs` option. */
+	transcribeDelayMs: number | null;
+	/**
+	 * The speech-to-text of the next `count` transcriptions (of recordings with audio) fails: the
+	 * POST answers 500 and the transcribe stays `progressing` for good, as on the real server.
+	 */
+	transcribeStuck: { count: number } | null;
 }
 
 /** The fields of {@link FaultSettings}; `null` clears one. */
@@ -64,6 +71,8 @@ function defaults(): FaultSettings {
 		delayMs: 0,
 		storage: null,
 		createDuringListing: null,
+		transcribeDelayMs: null,
+		transcribeStuck: null,
 	};
 }
 
@@ -80,6 +89,7 @@ function validate(patch: FaultPatch): void {
 	for (const key of Object.keys(patch)) check(known.includes(key), `unknown fault "${key}"`);
 	const { rateLimit, status429, status5xx, reset, truncateApi, ignorePageToken } = patch;
 	const { delayMs, storage, createDuringListing } = patch;
+	const { transcribeDelayMs, transcribeStuck } = patch;
 	if (rateLimit != null) check(rateLimit === 'on' || rateLimit === 'off', 'rateLimit is on or off');
 	if (status429) {
 		check(isCount(status429.count), 'status429.count');
@@ -108,6 +118,8 @@ function validate(patch: FaultPatch): void {
 		const nth = createDuringListing.everyNthListRequest;
 		check(Number.isInteger(nth) && nth >= 1, 'createDuringListing.everyNthListRequest');
 	}
+	if (transcribeDelayMs != null) check(isCount(transcribeDelayMs), 'transcribeDelayMs');
+	if (transcribeStuck) check(isCount(transcribeStuck.count), 'transcribeStuck.count');
 }
 
 export class Faults implements FaultControl {
@@ -186,6 +198,18 @@ export class Faults implements FaultControl {
 
 	get ignorePageToken(): boolean {
 		return this.settings.ignorePageToken;
+	}
+
+	/** Whether this transcription's speech-to-text fails, used up. */
+	takeTranscribeStuck(): boolean {
+		const stuck = this.settings.transcribeStuck;
+		if (!stuck || stuck.count <= 0) return false;
+		this.settings.transcribeStuck = stuck.count > 1 ? { count: stuck.count - 1 } : null;
+		return true;
+	}
+
+	get transcribeDelayMs(): number | null {
+		return this.settings.transcribeDelayMs;
 	}
 
 	get rateLimitOn(): boolean {

@@ -13,6 +13,7 @@ import { Faults, type FaultControl } from './faults';
 import { Exchange, type RequestLogEntry } from './http';
 import { NIL_UUID } from './ids';
 import { Storage } from './storage';
+import { Transcriptions } from './transcribes';
 import {
 	type Account,
 	type CreateRecordingOptions,
@@ -49,6 +50,13 @@ export interface FakeVoipbinOptions {
 	filesDelayMs?: number;
 	/** Deflate level of the ZIPs (default 1, for speed). */
 	zipLevel?: number;
+	/** How long a transcription's speech-to-text takes, real ms (default 1000). */
+	transcribeMs?: number;
+	/**
+	 * How long `POST /transcribes` waits for it before 503 REQUEST_TIMEOUT (the work goes on).
+	 * The real server waits 60 000 ms (the default); tests make it short.
+	 */
+	transcribeTimeoutMs?: number;
 	/** One line per request on stdout, credentials redacted. */
 	log?: boolean;
 }
@@ -106,6 +114,8 @@ export interface FakeVoipbin {
 	stopRecording(callOrConferenceId: string): void;
 	setStatus(recordingId: string, status: RecordingStatus): void;
 	deleteRecording(recordingId: string): void;
+	/** Every transcribe of a recording as `GET /transcribes/{id}` shows it now, deleted ones too, oldest first. */
+	transcribesOf(recordingId: string): Record<string, unknown>[];
 	faults: FaultControl;
 	/** Every API and storage request (control routes excluded), oldest first. */
 	requests: RequestLogEntry[];
@@ -141,7 +151,11 @@ export async function startFakeVoipbin(options: FakeVoipbinOptions = {}): Promis
 	const faults = new Faults();
 	let storageOrigin = '';
 	const storage = new Storage(world, clock, faults, options.zipLevel ?? 1, () => storageOrigin);
-	const api = new Api(world, clock, faults, storage);
+	const transcriptions = new Transcriptions(world, clock);
+	const api = new Api(world, clock, faults, storage, transcriptions, {
+		transcribeMs: options.transcribeMs ?? 1000,
+		transcribeTimeoutMs: options.transcribeTimeoutMs ?? 60_000,
+	});
 
 	const record = (ex: Exchange) => {
 		const { entry } = ex;
@@ -221,6 +235,10 @@ export async function startFakeVoipbin(options: FakeVoipbinOptions = {}): Promis
 		},
 		setStatus: (id, status) => world.setStatus(world.getRecording(id), status),
 		deleteRecording: (id) => world.deleteRecording(world.getRecording(id)),
+		transcribesOf: (id) =>
+			[...transcriptions.transcribes.values()]
+				.filter((transcribe) => transcribe.recordingId === id)
+				.map((transcribe) => transcriptions.transcribeJson(transcribe)),
 		faults,
 		requests: [],
 		resetRequests() {

@@ -5,8 +5,10 @@ export type RecordingOperation =
 	| 'download'
 	| 'get'
 	| 'getMany'
+	| 'getTranscript'
 	| 'start'
 	| 'stop'
+	| 'transcribe'
 	| 'waitForEnd';
 
 /** What every `<operation>.operation.ts` exports besides its description. */

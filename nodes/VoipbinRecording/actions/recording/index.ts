@@ -4,11 +4,23 @@ import * as del from './delete.operation';
 import * as download from './download.operation';
 import * as get from './get.operation';
 import * as getMany from './getMany.operation';
+import * as getTranscript from './getTranscript.operation';
 import * as start from './start.operation';
 import * as stop from './stop.operation';
+import * as transcribe from './transcribe.operation';
 import * as waitForEnd from './waitForEnd.operation';
 
-export { del as delete, download, get, getMany, start, stop, waitForEnd };
+export {
+	del as delete,
+	download,
+	get,
+	getMany,
+	getTranscript,
+	start,
+	stop,
+	transcribe,
+	waitForEnd,
+};
 
 export const description: INodeProperties[] = [
 	{
@@ -43,6 +55,13 @@ export const description: INodeProperties[] = [
 				action: 'Get many recordings',
 			},
 			{
+				name: 'Get Transcript',
+				value: 'getTranscript',
+				description:
+					'Get the transcript VoIPBIN made of a recording, by transcribe ID or by recording and language',
+				action: 'Get the transcript of a recording',
+			},
+			{
 				name: 'Start',
 				value: 'start',
 				description: 'Start recording a call or a conference',
@@ -53,6 +72,13 @@ export const description: INodeProperties[] = [
 				value: 'stop',
 				description: 'Stop recording a call or a conference',
 				action: 'Stop a recording',
+			},
+			{
+				name: 'Transcribe',
+				value: 'transcribe',
+				description:
+					'Transcribe a recording with VoIPBIN: the conversation as text, with speakers and times',
+				action: 'Transcribe a recording',
 			},
 			{
 				name: 'Wait for End',
@@ -70,4 +96,6 @@ export const description: INodeProperties[] = [
 	...stop.description,
 	...waitForEnd.description,
 	...download.description,
+	...transcribe.description,
+	...getTranscript.description,
 ];
