@@ -5,7 +5,7 @@ import type { AudioOutput } from '../download/audioFiles';
 import { audioItems } from '../download/audioItems';
 import { downloadRecordingAudio, isAudioNotReady } from '../download/recordingAudio';
 import type { Recording, ReferenceType } from '../model/recording';
-import { millisToMicros } from '../model/time';
+import { millisToMicros, parseUserDate } from '../model/time';
 import { listRecordingPages } from '../transport/pagination';
 import { getRecording } from '../transport/recordings';
 import { pickSampleEvent, startScan } from './decide';
@@ -16,7 +16,7 @@ import type {
 	TriggerEventKind,
 	TriggerOptions,
 } from './decide';
-import { readState, writeState } from './state';
+import { hasStoredState, readState, writeState } from './state';
 
 /** The trigger's parameters, read once per poll. */
 export interface TriggerParameters {
@@ -76,14 +76,19 @@ function readFirstRun(ctx: IPollFunctions): FirstRunOption {
 		return { mode, hours: ctx.getNodeParameter('firstRunHours', 24) as number };
 	}
 	if (mode === 'sinceDate') {
-		const since = String(ctx.getNodeParameter('firstRunSince', '') ?? '');
-		const ms = Date.parse(since);
-		if (Number.isNaN(ms)) {
-			throw new NodeOperationError(ctx.getNode(), `"Since" is not a valid date: "${since}"`, {
-				description: 'Pick a date, or choose another "On First Run" option.',
-			});
+		const since = ctx.getNodeParameter('firstRunSince', '') as unknown;
+		const sinceMicros = parseUserDate(since, ctx.getTimezone());
+		if (sinceMicros === null) {
+			throw new NodeOperationError(
+				ctx.getNode(),
+				`"Since" is not a valid date: "${String(since)}"`,
+				{
+					description:
+						'Pick a date, or choose another "On First Run" option. A date without an offset is read in the workflow\'s time zone.',
+				},
+			);
 		}
-		return { mode, sinceMicros: millisToMicros(ms) };
+		return { mode, sinceMicros };
 	}
 	return { mode: 'nothing' };
 }
@@ -101,7 +106,16 @@ export async function pollRecordings(ctx: IPollFunctions): Promise<INodeExecutio
 		typeof ctx.getPollBudgetMs === 'function' ? ctx.getPollBudgetMs() : DEFAULT_BUDGET_MS;
 	const deadline = Date.now() + budgetMs * BUDGET_SHARE;
 	const staticData = ctx.getWorkflowStaticData('node');
-	const scan = startScan(readState(staticData), parameters.options, millisToMicros(Date.now()));
+	const state = readState(staticData);
+	let options = parameters.options;
+	if (!state && hasStoredState(staticData)) {
+		// Looking back again (e.g. "last N hours") would repeat events already emitted.
+		ctx.logger.warn(
+			'VoIPBIN Recording Trigger: the stored position could not be read (corrupt, or written by an unknown version of this node); resuming from now without looking back. Recordings that ended while it was unreadable may be missed; in-progress ones are followed.',
+		);
+		options = { ...options, firstRun: { mode: 'nothing' } };
+	}
+	const scan = startScan(state, options, millisToMicros(Date.now()));
 
 	for await (const page of listRecordingPages(ctx)) {
 		if (!scan.addListedPage(page.recordings, page.isLast) || Date.now() > deadline) break;

@@ -21,7 +21,7 @@ import type { IDataObject } from 'n8n-workflow';
  *    `decide` is deterministic, so the same inputs give the same events.
  */
 
-/** Version of the layout below; anything else is treated as no state (a first run). */
+/** Version of the layout below; anything else is unreadable (the node resumes from now). */
 export const STATE_VERSION = 1;
 
 /** Where the state lives in the node's static data: one key, so one assignment writes it. */
@@ -108,8 +108,8 @@ export interface TriggerState {
 }
 
 /**
- * The stored state, or `null` when there is none, or it is from an unknown version or corrupt:
- * then the trigger starts over as on first activation.
+ * The stored state, or `null` when there is none, or it is from an unknown version or corrupt
+ * (see `hasStoredState`: the node then resumes from now, without looking back).
  */
 export function readState(staticData: IDataObject): TriggerState | null {
 	const raw = staticData[STATE_KEY] as Partial<TriggerState> | undefined;
@@ -128,6 +128,11 @@ export function readState(staticData: IDataObject): TriggerState | null {
 		quietThroughMicros,
 		pending: pending.map((entry) => [...entry]),
 	};
+}
+
+/** Whether anything is stored under the state's key (readable or not). */
+export function hasStoredState(staticData: IDataObject): boolean {
+	return staticData[STATE_KEY] !== undefined && staticData[STATE_KEY] !== null;
 }
 
 /** Stores the state with one assignment, as a copy the caller cannot alter afterwards. */

@@ -1,4 +1,7 @@
 /** The Recording Trigger through n8n-core's real PollContext against the fake VoIPBIN. */
+import { DateTime } from 'luxon';
+import type { IDataObject } from 'n8n-workflow';
+
 import { VoipbinRecordingTrigger } from '../../../../nodes/VoipbinRecording/VoipbinRecordingTrigger.node';
 import { STATE_KEY } from '../../../../nodes/VoipbinRecording/trigger/state';
 import { startFakeVoipbin } from '../../../fake-voipbin';
@@ -14,12 +17,13 @@ beforeAll(async () => {
 });
 afterAll(async () => await fake.close());
 
-function setup(parameters: Record<string, unknown> = {}) {
+function setup(parameters: Record<string, unknown> = {}, settings: { timezone?: string } = {}) {
 	const account: FakeAccount = fake.createAccount();
 	const harness = new PollHarness(
 		trigger,
 		{ event: 'recordingEnded', ...parameters },
 		accessKeyCredential(fake.baseUrl, account.accessKey),
+		settings,
 	);
 	return { account, harness, customerId: account.customerId };
 }
@@ -153,6 +157,51 @@ describe('first run options', () => {
 		});
 		expect(ids(await harness.poll()).sort()).toEqual(recent.map((r) => r.id).sort());
 		expect(await harness.poll()).toBeNull();
+	});
+	it('reads "Since" without an offset in the workflow time zone', async () => {
+		const now = Date.now();
+		const since = DateTime.fromMillis(now - 3600e3, { zone: 'Asia/Tokyo' }).toFormat(
+			"yyyy-MM-dd'T'HH:mm:ss",
+		);
+		const { harness, customerId } = setup(
+			{ onFirstRun: 'sinceDate', firstRunSince: since },
+			{ timezone: 'Asia/Tokyo' },
+		);
+		const [before] = fake.seedRecordings(customerId, 1, {
+			status: 'ended',
+			startMicros: (now - 2 * 3600e3) * 1000,
+		});
+		const [after] = fake.seedRecordings(customerId, 1, {
+			status: 'ended',
+			startMicros: (now - 1800e3) * 1000,
+		});
+		expect(before.id).not.toBe(after.id);
+		expect(ids(await harness.poll())).toEqual([after.id]);
+	});
+});
+
+describe('stored state that cannot be read', () => {
+	it.each<[string, unknown]>([
+		['corrupt', 'garbage'],
+		['from an unknown version', { version: 99, cursorMicros: 5 }],
+	])('is %s: warns and resumes from now, without looking back again', async (_, stored) => {
+		const { harness, customerId } = setup({ onFirstRun: 'lastHours', firstRunHours: 5 });
+		const now = Date.now() * 1000;
+		fake.seedRecordings(customerId, 4, {
+			status: 'ended',
+			startMicros: now - 3600e6,
+			stepMicros: 1e6,
+		});
+		const live = fake.createRecording(customerId, { status: 'recording' });
+		(harness.workflow.staticData as IDataObject)[`node:${harness.node.name}`] = {
+			[STATE_KEY]: stored,
+		} as IDataObject;
+		expect(await harness.poll()).toBeNull();
+		expect(harness.warnings).toEqual([expect.stringMatching(/could not be read/)]);
+		expect((harness.state?.[STATE_KEY] as IDataObject).version).toBeDefined();
+		// What is in progress is still followed.
+		fake.setStatus(live.id, 'ended');
+		expect(ids(await harness.poll())).toEqual([live.id]);
 	});
 });
 
