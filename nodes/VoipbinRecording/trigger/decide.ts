@@ -442,7 +442,15 @@ export class PollScan {
 		}
 		if (quietThroughMicros !== null && cursorMicros >= quietThroughMicros)
 			quietThroughMicros = null;
-		return { version: STATE_VERSION, cursorMicros, cursorIds, quietThroughMicros, pending: [] };
+		return {
+			version: STATE_VERSION,
+			cursorMicros,
+			cursorIds,
+			quietThroughMicros,
+			pending: [],
+			// Not decide's: the node sets them once it knows which events got their audio.
+			audioWaits: this.base.audioWaits,
+		};
 	}
 }
 
@@ -501,6 +509,7 @@ function firstRunState(option: FirstRunOption, nowMicros: number): TriggerState 
 		// All that exists now is quiet; nextCursor narrows this to the newest recording listed.
 		quietThroughMicros: option.mode === 'nothing' ? Number.MAX_SAFE_INTEGER : null,
 		pending: [],
+		audioWaits: [],
 	};
 }
 
@@ -513,7 +522,12 @@ function clip(status: string): string {
 }
 
 function clone(state: TriggerState): TriggerState {
-	return { ...state, cursorIds: [...state.cursorIds], pending: state.pending.map((p) => [...p]) };
+	return {
+		...state,
+		cursorIds: [...state.cursorIds],
+		pending: state.pending.map((p) => [...p]),
+		audioWaits: state.audioWaits.map((w) => [...w]),
+	};
 }
 
 function byAge(a: Unit, b: Unit): number {

@@ -87,6 +87,24 @@ export type PendingRecording = [
 	rank: number,
 ];
 
+/**
+ * An event held back because its audio files were not whole yet: when its first download attempt
+ * began (wall-clock ms), so that "Max Wait for Files" counts across polls.
+ */
+export type AudioWait = [
+	/** `idHash` of the recording. */
+	recording: string,
+	/** `Date.now()` when the first attempt began. */
+	sinceMs: number,
+];
+
+/**
+ * Held-back events remembered at once. A poll holds at most one per download slot (4), and the
+ * oldest expires within Max Wait, so this is hardly reached; beyond it an event's clock starts
+ * again at its next attempt, which delays it but cannot lose it.
+ */
+export const MAX_AUDIO_WAITS = 16;
+
 export interface TriggerState {
 	/** Layout version, STATE_VERSION. */
 	version: number;
@@ -105,6 +123,8 @@ export interface TriggerState {
 	quietThroughMicros: number | null;
 	/** Recordings last seen in progress, whose next statuses are still due (≤ MAX_PENDING). */
 	pending: PendingRecording[];
+	/** Events waiting for their audio (Attach Audio), oldest first (≤ MAX_AUDIO_WAITS). */
+	audioWaits: AudioWait[];
 }
 
 /**
@@ -115,18 +135,23 @@ export function readState(staticData: IDataObject): TriggerState | null {
 	const raw = staticData[STATE_KEY] as Partial<TriggerState> | undefined;
 	if (!raw || typeof raw !== 'object' || raw.version !== STATE_VERSION) return null;
 	const { cursorMicros, cursorIds, quietThroughMicros, pending } = raw;
+	// Absent in states written before Attach Audio remembered its waits: nothing was waiting.
+	const audioWaits = raw.audioWaits ?? [];
 	if (!isMicros(cursorMicros) && cursorMicros !== -1) return null;
 	if (quietThroughMicros !== null && !isMicros(quietThroughMicros)) return null;
 	if (!Array.isArray(cursorIds) || cursorIds.length > MAX_CURSOR_IDS) return null;
 	if (!cursorIds.every(isId)) return null;
 	if (!Array.isArray(pending) || pending.length > MAX_PENDING) return null;
 	if (!pending.every(isPending)) return null;
+	if (!Array.isArray(audioWaits) || audioWaits.length > MAX_AUDIO_WAITS) return null;
+	if (!audioWaits.every(isAudioWait)) return null;
 	return {
 		version: STATE_VERSION,
 		cursorMicros,
 		cursorIds: [...cursorIds],
 		quietThroughMicros,
 		pending: pending.map((entry) => [...entry]),
+		audioWaits: audioWaits.map((entry) => [...entry]),
 	};
 }
 
@@ -161,4 +186,27 @@ function isPending(value: unknown): value is PendingRecording {
 		rank >= 0 &&
 		rank <= MAX_RANK
 	);
+}
+
+function isAudioWait(value: unknown): value is AudioWait {
+	if (!Array.isArray(value) || value.length !== 2) return false;
+	const [recording, sinceMs] = value as unknown[];
+	return typeof recording === 'string' && HASH_PATTERN.test(recording) && isMicros(sinceMs);
+}
+
+const HASH_PATTERN = /^[0-9a-z]{1,7}$/;
+
+/**
+ * A short stand-in for a recording id where the state keeps many (32-bit FNV-1a, base 36: at most
+ * 7 characters instead of 36). It only ever tells apart recordings already narrowed down to one
+ * microsecond of `tm_create` (or the few events of one poll), where two sharing a hash would take
+ * about 2^16 recordings at once.
+ */
+export function idHash(id: string): string {
+	let hash = 0x811c9dc5;
+	for (let i = 0; i < id.length; i++) {
+		hash ^= id.charCodeAt(i);
+		hash = Math.imul(hash, 0x01000193);
+	}
+	return (hash >>> 0).toString(36);
 }

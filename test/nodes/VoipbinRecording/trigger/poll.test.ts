@@ -248,6 +248,53 @@ describe('Attach Audio', () => {
 		expect(await harness.poll()).toBeNull();
 	});
 
+	it('emits an event whose files stay partial with audioError once Max Wait has passed across short polls, and newer events with it', async () => {
+		const { harness, customerId } = setup({
+			attachAudio: true,
+			audioOutputAs: 'separate',
+			audioMaxWaitSeconds: 5,
+		});
+		await harness.poll();
+		const call = fake.createRecording(customerId, { status: 'ended', durationSeconds: 1 });
+		const conference = fake.createRecording(customerId, {
+			status: 'ended',
+			durationSeconds: 1,
+			referenceType: 'confbridge',
+		});
+		// The server keeps serving a ZIP with only `_in.wav`: the call's files never become whole
+		// (a conference has only `_in.wav`, so its files are whole).
+		fake.faults.set({ storage: { onlyDirection: 'in' } });
+		const started = Date.now();
+		let output: Awaited<ReturnType<PollHarness['poll']>> = null;
+		let polls = 0;
+		try {
+			// 3 s budgets, as n8n's durable mode gives (about 36 s), far below the 5 s Max Wait.
+			while (!output && polls < 6) {
+				output = await harness.poll({ budgetMs: 3000 });
+				polls++;
+			}
+		} finally {
+			fake.faults.set({ storage: null });
+		}
+		const waitedMs = Date.now() - started;
+		expect(output).not.toBeNull();
+		const [callItem, conferenceItem] = output![0];
+		expect(callItem.json).toMatchObject({ id: call.id, event: 'ended' });
+		expect(callItem.json.audioError).toMatch(/not ready/);
+		expect(callItem.binary).toBeUndefined();
+		expect(conferenceItem.json).toMatchObject({ id: conference.id, event: 'ended' });
+		expect(conferenceItem.binary?.data.mimeType).toBe('audio/wav');
+		// Held across polls for the 5 s Max Wait (the download stops early when its next attempt,
+		// 2 s after the last, would fall past it), and no longer than the poll after it.
+		expect(polls).toBeGreaterThan(1);
+		expect(waitedMs).toBeGreaterThanOrEqual(5000 - 2000);
+		expect(waitedMs).toBeLessThan(5000 + 3000);
+		expect(harness.warnings.filter((w) => w.includes(`${call.id} is not whole yet`))).toHaveLength(
+			polls - 1,
+		);
+		expect(await harness.poll()).toBeNull();
+	});
+
 	it('holds an event back, rather than emit it without audio, when the poll runs out of time', async () => {
 		const { harness, customerId } = setup({ attachAudio: true, audioMaxWaitSeconds: 120 });
 		await harness.poll();

@@ -1,6 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import {
+	MAX_AUDIO_WAITS,
 	MAX_CURSOR_IDS,
 	MAX_PENDING,
 	MAX_RANK,
@@ -28,6 +29,7 @@ function worstCase(): TriggerState {
 			'x'.repeat(MAX_STATUS_LENGTH),
 			MAX_RANK,
 		]),
+		audioWaits: Array.from({ length: MAX_AUDIO_WAITS }, () => ['zzzzzzz', LATEST]),
 	};
 }
 
@@ -63,6 +65,7 @@ describe('trigger state', () => {
 			{ ...worstCase(), pending: [...worstCase().pending, worstCase().pending[0]] },
 		],
 		['a quiet time that is not a number', { ...worstCase(), quietThroughMicros: 'soon' }],
+		['an audio wait without its time', { ...worstCase(), audioWaits: [['abc']] }],
 	])('reads %s as no state (a first run)', (_, stored) => {
 		expect(readState({ [STATE_KEY]: stored } as IDataObject)).toBeNull();
 	});
@@ -74,6 +77,7 @@ describe('trigger state', () => {
 			cursorIds: [],
 			quietThroughMicros: null,
 			pending: [],
+			audioWaits: [],
 		};
 		expect(readState({ [STATE_KEY]: state } as unknown as IDataObject)).toEqual(state);
 	});
