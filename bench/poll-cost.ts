@@ -7,8 +7,7 @@
  * The two take turns against the same account.
  */
 
-import { STATE_KEY } from '../nodes/VoipbinRecording/trigger/state';
-import type { TriggerState } from '../nodes/VoipbinRecording/trigger/state';
+import { readState } from '../nodes/VoipbinRecording/trigger/state';
 import { startFakeVoipbin } from '../test/fake-voipbin';
 import { PollHarness, accessKeyCredential } from '../test/helpers/n8n';
 import { runIfMain, mean, report, round, table } from './common';
@@ -72,8 +71,7 @@ async function measure(size: number): Promise<PollCostRow> {
 		accessKeyCredential(fake.baseUrl, account.accessKey),
 	);
 	const naive = new NaivePoller(fake.baseUrl, account.accessKey);
-	const pendingNow = () =>
-		((harness.state?.[STATE_KEY] as unknown as TriggerState | undefined)?.pending ?? []).length;
+	const pendingNow = () => readState(harness.state ?? {})?.pending.length ?? 0;
 
 	// First runs: the trigger sets its cursor, the naive poller learns every status.
 	await harness.poll();

@@ -253,7 +253,7 @@ export class PollHarness {
 			value: new Proxy(logger, {
 				get: (target, key) =>
 					key === 'warn'
-						? (message: string, meta?: object) => {
+						? (message: string, meta?: Parameters<typeof logger.warn>[1]) => {
 								this.warnings.push(message);
 								logger.warn(message, meta);
 							}

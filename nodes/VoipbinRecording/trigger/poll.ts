@@ -1,13 +1,13 @@
-import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, INodeExecutionData, IPollFunctions } from 'n8n-workflow';
 
 import type { AudioOutput } from '../download/audioFiles';
 import { audioItems } from '../download/audioItems';
 import { downloadRecordingAudio, isAudioNotReady } from '../download/recordingAudio';
+import { normalizeRecording } from '../model/recording';
 import type { Recording, ReferenceType } from '../model/recording';
-import { millisToMicros, parseUserDate } from '../model/time';
-import { listRecordingPages } from '../transport/pagination';
-import { getRecording } from '../transport/recordings';
+import { formatVoipbinTime, millisToMicros, parseUserDate } from '../model/time';
+import { MAX_PAGE_SIZE, listRecordingPages, listRecordingsPage } from '../transport/pagination';
 import { pickSampleEvent, startScan } from './decide';
 import type {
 	FirstRunOption,
@@ -140,18 +140,23 @@ export async function pollRecordings(ctx: IPollFunctions): Promise<INodeExecutio
 	return items.length ? [items] : null;
 }
 
-/** Looks up pending recordings one by one when that is cheaper than paging down to them. */
+/**
+ * Settles pending recordings (and watched microseconds) by asking the list pages the scan wants,
+ * each from just above one of them. What is not settled in time, or after a failed request,
+ * stays as it was and is looked at again next poll.
+ */
 async function checkPending(ctx: IPollFunctions, scan: PollScan, deadline: number): Promise<void> {
-	for (const id of scan.pendingChecks()) {
-		if (Date.now() > deadline) return; // not reported: stays pending, checked next poll
+	for (let before = scan.nextSeek(); before !== null; before = scan.nextSeek()) {
+		if (Date.now() > deadline) return;
 		try {
-			scan.fetched(id, await getRecording(ctx, id));
+			const page = await listRecordingsPage(ctx, { pageToken: formatVoipbinTime(before) });
+			const recordings = page.recordings.map(normalizeRecording);
+			scan.addSeekPage(before, recordings, recordings.length < MAX_PAGE_SIZE);
 		} catch (error) {
-			if (error instanceof NodeApiError && error.httpCode === '404') scan.fetched(id, 'gone');
-			else
-				ctx.logger.warn(
-					`VoIPBIN Recording Trigger: could not check recording ${id}: ${(error as Error).message}`,
-				);
+			ctx.logger.warn(
+				`VoIPBIN Recording Trigger: could not check the recordings in progress: ${(error as Error).message}`,
+			);
+			return;
 		}
 	}
 }
