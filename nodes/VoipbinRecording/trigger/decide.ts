@@ -12,7 +12,7 @@ import {
 	idHash,
 	storedStatus,
 } from './state';
-import type { OverflowGroup, PendingRecording, TriggerState } from './state';
+import type { Backfill, OverflowGroup, PendingRecording, TriggerState } from './state';
 
 /**
  * The Recording Trigger's decisions, free of n8n and HTTP so that they can be tested alone.
@@ -99,6 +99,12 @@ export const FIRST_RUN_MAX_PAGES = 5;
  */
 export const LOOKBACK_MAX_PAGES = 50;
 
+/**
+ * Stored status of a recording the backfill found already ended after activation: it is due its
+ * ended event, announced as a first sight (previous status null).
+ */
+const UNSEEN = 'unseen';
+
 /** Statuses at which a recording has started; the `started` event fires on entering this set. */
 const STARTED_STATUSES: readonly string[] = ['recording', 'stopping', 'ended'];
 
@@ -157,6 +163,9 @@ export class PollScan {
 	/** `before` of every seek asked, so that none is asked twice. */
 	private readonly sought = new Set<number>();
 
+	/** This poll's page below the first run's (see `TriggerState.backfill`), once read. */
+	private backfillPage: { listed: Listed[]; isLast: boolean } | null = null;
+
 	private pagesRead = 0;
 
 	/** 'new': reading down to the cursor from the top; then 'done'. */
@@ -168,7 +177,7 @@ export class PollScan {
 	constructor(
 		state: TriggerState | null,
 		private readonly options: TriggerOptions,
-		nowMicros: number,
+		private readonly nowMicros: number,
 	) {
 		this.firstRun = state ? null : options.firstRun.mode;
 		this.base = state ? clone(state) : firstRunState(options.firstRun, nowMicros);
@@ -212,19 +221,31 @@ export class PollScan {
 			if (!this.byKey.has(key(micros, hash)) && !this.covers(micros)) consider(micros);
 		}
 		for (const micros of this.groups.keys()) if (!this.covers(micros)) consider(micros);
-		if (newest === -Infinity) return null;
-		this.sought.add(newest + 1);
-		return newest + 1;
+		if (newest !== -Infinity) {
+			this.sought.add(newest + 1);
+			return newest + 1;
+		}
+		// Last, one page of the backfill: it never holds up what is already followed.
+		const backfill = this.base.backfill;
+		if (backfill && !this.sought.has(backfill[0])) {
+			this.sought.add(backfill[0]);
+			return backfill[0];
+		}
+		return null;
 	}
 
 	/** The page answering `nextSeek`'s `before`: recordings older than it, newest first. */
 	addSeekPage(before: number, recordings: readonly Recording[], isLast: boolean): void {
 		let below = isLast ? -Infinity : before - 1;
+		const page: Listed[] = [];
 		for (const recording of recordings) {
 			const listed = this.list(recording);
-			if (listed && !isLast) below = Math.min(below, listed.createdMicros);
+			if (!listed) continue;
+			page.push(listed);
+			if (!isLast) below = Math.min(below, listed.createdMicros);
 		}
 		this.seen.push({ below, upTo: before - 1 });
+		if (before === this.base.backfill?.[0]) this.backfillPage = { listed: page, isLast };
 	}
 
 	/**
@@ -242,7 +263,19 @@ export class PollScan {
 		}
 		const pendingUnits: Unit[] = [];
 		const kept = new Map<string, PendingRecording>();
-		for (const entry of this.base.pending) {
+		// Recordings the backfill page found join the pending ones, as if followed all along.
+		const backfill = this.backfillStep();
+		const followed = [...this.base.pending];
+		const backfillTaken =
+			backfill !== null && followed.length + backfill.track.length <= MAX_PENDING;
+		if (backfillTaken) {
+			followed.push(...backfill.track);
+		} else if (backfill) {
+			warnings.push(
+				`More than ${MAX_PENDING} recordings are in progress; older ones from before activation are looked for once some end.`,
+			);
+		}
+		for (const entry of followed) {
 			const [hash, createdMicros, status] = entry;
 			const seen = this.observe(entry);
 			if (seen === 'gone') continue;
@@ -284,6 +317,7 @@ export class PollScan {
 		const state = this.nextCursor(processedNew, warnings);
 		state.pending = [...kept.values()].sort((a, b) => a[1] - b[1] || compare(a[0], b[0]));
 		state.overflowGroups = this.nextGroups(state.cursorMicros, processedNew, warnings);
+		if (backfillTaken) state.backfill = backfill.next;
 		return {
 			events,
 			state,
@@ -364,13 +398,29 @@ export class PollScan {
 		return {
 			id: recording.id,
 			createdMicros,
-			events: quiet ? [] : this.eventsFor(recording, previous),
+			events: quiet
+				? []
+				: this.eventsFor(
+						recording,
+						previous === UNSEEN ? null : previous,
+						previous === UNSEEN && this.startedBeforeActivation(recording),
+					),
 			track: tracked ? storedStatus(recording.status) : null,
 			isNew,
 		};
 	}
 
-	private eventsFor(recording: Recording, previous: string | null): TriggerEvent[] {
+	/** For a recording the backfill found: whether it started before the trigger was activated. */
+	private startedBeforeActivation(recording: Recording): boolean {
+		const started = recordingTime(recording, 'tm_start');
+		return started === null || started < (this.base.backfill?.[1] ?? this.nowMicros);
+	}
+
+	private eventsFor(
+		recording: Recording,
+		previous: string | null,
+		startedBefore = false,
+	): TriggerEvent[] {
 		if (!passesFilters(recording, this.options.filters)) return [];
 		const wanted = new Set(this.options.events);
 		const events: TriggerEvent[] = [];
@@ -378,6 +428,7 @@ export class PollScan {
 			events.push({ kind, recording, previousStatus: previous });
 		// A recording first seen already ended has started too (once: afterwards it is never pending).
 		const started =
+			!startedBefore &&
 			STARTED_STATUSES.includes(recording.status) &&
 			(previous === null || !STARTED_STATUSES.includes(previous));
 		if (wanted.has('started') && started) add('started');
@@ -424,7 +475,48 @@ export class PollScan {
 			overflowGroups: [],
 			// Not decide's: the node sets them once it knows which events got their audio.
 			audioWaits: this.base.audioWaits,
+			backfill: this.firstRunBackfill() ?? this.base.backfill,
 		};
+	}
+
+	/** On a first run whose listing did not reach the end: read on below it in later polls. */
+	private firstRunBackfill(): Backfill | null {
+		const { below } = this.top;
+		if (!this.firstRun || !Number.isFinite(below)) return null;
+		return [below, this.nowMicros];
+	}
+
+	/**
+	 * What this poll's backfill page gives: the recordings on it to follow from now on. Those in
+	 * progress keep their status (they began before activation: quiet until they change); those
+	 * that ended after activation join as UNSEEN, so that the pending path announces their end,
+	 * under the event cap like any other. Recordings at the page's oldest microsecond may continue
+	 * on the next page, so they are left to it, unless the page is all one microsecond (no page
+	 * can show more of it) or the last.
+	 */
+	private backfillStep(): { track: PendingRecording[]; next: Backfill | null } | null {
+		const page = this.backfillPage;
+		const backfill = this.base.backfill;
+		if (!page || !backfill) return null;
+		if (page.listed.length === 0) return { track: [], next: null };
+		const lowest = Math.min(...page.listed.map((l) => l.createdMicros));
+		const oneMicros = page.listed.every((l) => l.createdMicros === lowest);
+		const take =
+			page.isLast || oneMicros ? page.listed : page.listed.filter((l) => l.createdMicros > lowest);
+		const track: PendingRecording[] = [];
+		for (const { recording, createdMicros, hash } of take) {
+			if (this.pendingKeys.has(key(createdMicros, hash))) continue;
+			if (!passesStaticFilters(recording, this.options.filters)) continue;
+			if (!isEnded(recording)) {
+				track.push([hash, createdMicros, storedStatus(recording.status)]);
+			} else if ((recordingTime(recording, 'tm_end') ?? -1) >= backfill[1]) {
+				track.push([hash, createdMicros, UNSEEN]);
+			}
+		}
+		const next: Backfill | null = page.isLast
+			? null
+			: [oneMicros ? lowest : lowest + 1, backfill[1]];
+		return { track, next };
 	}
 
 	/**
@@ -535,6 +627,7 @@ function firstRunState(option: FirstRunOption, nowMicros: number): TriggerState 
 		pending: [],
 		overflowGroups: [],
 		audioWaits: [],
+		backfill: null,
 	};
 }
 
@@ -548,6 +641,7 @@ function clone(state: TriggerState): TriggerState {
 		cursorIds: [...state.cursorIds],
 		pending: state.pending.map((p) => [...p]),
 		overflowGroups: state.overflowGroups.map(([micros, hashes]) => [micros, [...hashes]]),
+		backfill: state.backfill && [...state.backfill],
 		audioWaits: state.audioWaits.map((w) => [...w]),
 	};
 }

@@ -142,7 +142,20 @@ export interface TriggerState {
 	overflowGroups: OverflowGroup[];
 	/** Events waiting for their audio (Attach Audio), oldest first (≤ MAX_AUDIO_WAITS). */
 	audioWaits: AudioWait[];
+	/**
+	 * The first run read only the newest pages; below them, one page a poll is read until the
+	 * listing ends, to follow recordings that were already in progress deeper down (and announce
+	 * the end of those that ended since activation). `null` when nothing is left below.
+	 */
+	backfill: Backfill | null;
 }
+
+export type Backfill = [
+	/** The next page to read holds recordings older than this (µs, the API's page token). */
+	beforeMicros: number,
+	/** When the trigger was activated (µs): a recording found ended after it is announced. */
+	activatedMicros: number,
+];
 
 /** The state as stored: `pending` packed into one string (`encodePending`). */
 interface StoredState extends Omit<TriggerState, 'pending'> {
@@ -168,6 +181,7 @@ export function readState(staticData: IDataObject): TriggerState | null {
 	// Absent in version 1: nothing was watched or waiting then.
 	const overflowGroups = raw.overflowGroups ?? [];
 	const audioWaits = raw.audioWaits ?? [];
+	const backfill = raw.backfill ?? null;
 	if (!isMicros(cursorMicros) && cursorMicros !== -1) return null;
 	if (quietThroughMicros !== null && !isMicros(quietThroughMicros)) return null;
 	if (!Array.isArray(cursorIds) || cursorIds.length > MAX_CURSOR_IDS) return null;
@@ -177,6 +191,7 @@ export function readState(staticData: IDataObject): TriggerState | null {
 	if (!overflowGroups.every(isOverflowGroup)) return null;
 	if (!Array.isArray(audioWaits) || audioWaits.length > MAX_AUDIO_WAITS) return null;
 	if (!audioWaits.every(isAudioWait)) return null;
+	if (backfill !== null && !isBackfill(backfill)) return null;
 	return {
 		version: STATE_VERSION,
 		cursorMicros: cursorMicros as number,
@@ -185,6 +200,7 @@ export function readState(staticData: IDataObject): TriggerState | null {
 		pending,
 		overflowGroups: overflowGroups.map(([micros, hashes]) => [micros, [...hashes]]),
 		audioWaits: audioWaits.map(([hash, since]) => [hash, since]),
+		backfill: backfill && [backfill[0], backfill[1]],
 	};
 }
 
@@ -292,6 +308,10 @@ function isAudioWait(value: unknown): value is AudioWait {
 	if (!Array.isArray(value) || value.length !== 2) return false;
 	const [recording, sinceMs] = value as unknown[];
 	return typeof recording === 'string' && HASH_PATTERN.test(recording) && isMicros(sinceMs);
+}
+
+function isBackfill(value: unknown): value is Backfill {
+	return Array.isArray(value) && value.length === 2 && value.every(isMicros);
 }
 
 function compareText(a: string, b: string): number {

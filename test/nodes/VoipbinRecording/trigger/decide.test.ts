@@ -31,6 +31,18 @@ function activate(server: FakeServer, options: TriggerOptions = ENDED_ONLY): Tri
 	return first.state;
 }
 
+/** Polls until the backfill has read to the end of the listing, returning every event. */
+function drainBackfill(server: FakeServer, state: TriggerState, options = ENDED_ONLY) {
+	const events: TriggerEvent[] = [];
+	for (let i = 0; i < 1000 && state.backfill; i++) {
+		const result = runPoll(server, state, options, NOW);
+		events.push(...result.events);
+		state = result.state;
+	}
+	expect(state.backfill).toBeNull();
+	return { events, state };
+}
+
 /** Polls until nothing more is left, returning every event in order. */
 function drain(
 	server: FakeServer,
@@ -73,9 +85,43 @@ describe('first run', () => {
 		expect(first.requests).toBe(FIRST_RUN_MAX_PAGES);
 		expect(first.events).toEqual([]);
 		expect(first.warning).toBeNull();
+		// The pages below are read one a poll (the backfill), announcing nothing that ended before.
 		const next = runPoll(server, first.state, ALL_EVENTS, NOW);
 		expect(next.events).toEqual([]);
-		expect(next.requests).toBe(1);
+		expect(next.requests).toBe(2);
+		const { events, state } = drainBackfill(server, next.state, ALL_EVENTS);
+		expect(events).toEqual([]);
+		expect(state.backfill).toBeNull();
+		expect(runPoll(server, state, ALL_EVENTS, NOW).requests).toBe(1);
+	});
+
+	it('follows recordings in progress deeper than the first pages, and announces those that end after activation', () => {
+		const server = new FakeServer();
+		const deepRunning = server.create(T0, 'recording');
+		const deepEnding = server.create(T0 + SEC, 'recording');
+		const deepStarting = server.create(T0 + 2 * SEC, 'initiating');
+		server.create(T0 + 3 * SEC, 'ended');
+		for (let i = 0; i < 800; i++) server.create(T0 + (10 + i) * SEC, 'ended');
+		const first = runPoll(server, null, ALL_EVENTS, NOW);
+		expect(first.state.pending).toEqual([]);
+		expect(first.state.backfill?.[1]).toBe(NOW);
+		// Before the backfill reaches it, one ends and one starts recording.
+		server.setStatus(deepEnding, 'ended', NOW + SEC);
+		server.setStatus(deepStarting, 'recording', NOW + SEC);
+		const { events, state } = drainBackfill(server, first.state, ALL_EVENTS);
+		expect(summary(events)).toEqual([
+			`statusChange:${deepEnding.id}:null->ended`,
+			`ended:${deepEnding.id}:null->ended`,
+		]);
+		expect(state.pending.map((p) => p[0]).sort()).toEqual(
+			[idHash(deepRunning.id), idHash(deepStarting.id)].sort(),
+		);
+		server.setStatus(deepRunning, 'ended', NOW + 9 * SEC);
+		const last = runPoll(server, state, ALL_EVENTS, NOW);
+		expect(summary(last.events)).toEqual([
+			`statusChange:${deepRunning.id}:recording->ended`,
+			`ended:${deepRunning.id}:recording->ended`,
+		]);
 	});
 
 	it('"last hours" emits recordings that ended since then and tracks those in progress', () => {
@@ -281,6 +327,7 @@ describe('changes between and during polls', () => {
 		expect(state.pending).toEqual([]);
 		// Out of the first-run window: track it by hand as a deep pending recording.
 		state.pending = [[idHash(r.id), T0, 'recording']];
+		state.backfill = null;
 		const stillThere = runPoll(server, state, ENDED_ONLY, NOW);
 		expect(stillThere.requests).toBe(2);
 		expect(stillThere.state.pending).toEqual(state.pending);
@@ -297,6 +344,7 @@ describe('changes between and during polls', () => {
 		for (let i = 1; i <= 1000; i++) server.create(T0 + i * SEC, 'ended');
 		const state = activate(server);
 		state.pending = [[idHash(r.id), T0, 'recording']];
+		state.backfill = null;
 		server.setStatus(r, 'ended', T0 + 5000 * SEC);
 		const failed = runPoll(server, state, ENDED_ONLY, NOW, Infinity, true);
 		expect(failed.events).toEqual([]);

@@ -308,10 +308,12 @@ class Soak {
 			r.tmCreate > state.cursorMicros ||
 			(r.tmCreate === state.cursorMicros && !state.cursorIds.includes(r.id));
 		const fresh = visible.filter(isNew).length + this.undiscovered;
-		// A watched microsecond (more than a page of recordings in one µs) counts as one pending.
+		// A watched microsecond (more than a page of recordings in one µs) and the backfill's next
+		// page each count as one pending.
 		const watched = [
 			...state.pending.map((p) => p[1]),
 			...state.overflowGroups.map(([micros]) => micros),
+			...(state.backfill ? [state.backfill[0] - 1] : []),
 		];
 		let pendingPages = 0;
 		if (watched.length) {

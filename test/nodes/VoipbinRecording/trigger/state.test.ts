@@ -41,6 +41,7 @@ function worstCase(): TriggerState {
 			Array.from({ length: PAGE_SIZE }, () => 'zzzz'),
 		]),
 		audioWaits: Array.from({ length: MAX_AUDIO_WAITS }, () => ['zzzz', LATEST]),
+		backfill: [LATEST, LATEST],
 	};
 }
 
@@ -99,6 +100,7 @@ describe('trigger state', () => {
 		],
 		['a quiet time that is not a number', { ...stored(), quietThroughMicros: 'soon' }],
 		['an audio wait without its time', { ...stored(), audioWaits: [['abc']] }],
+		['a backfill without its activation time', { ...stored(), backfill: [5] }],
 		[
 			'an overflow group of more than a page',
 			{ ...stored(), overflowGroups: [[5, Array(101).fill('a')]] },
@@ -116,6 +118,7 @@ describe('trigger state', () => {
 			pending: [],
 			overflowGroups: [],
 			audioWaits: [],
+			backfill: null,
 		};
 		const staticData: IDataObject = {};
 		writeState(staticData, state);
@@ -148,6 +151,7 @@ describe('trigger state', () => {
 			pending: [[idHash(id(2)), 5, 'recording']],
 			overflowGroups: [],
 			audioWaits: [],
+			backfill: null,
 		});
 	});
 });
