@@ -104,11 +104,17 @@ async function main(): Promise<void> {
 		if (!state) throw new Error('no state after activation');
 		const newestFirst = [...created].sort((a, b) => b - a);
 		const fresh = newestFirst.filter((t) => t > state.cursorMicros).length;
+		// Pending recordings, and (counted as one pending each) watched µs and the backfill page.
+		const watched = [
+			...state.pending.map((p) => p[1]),
+			...state.overflowGroups.map(([micros]) => micros),
+			...(state.backfill ? [state.backfill[0] - 1] : []),
+		];
 		let pendingPart = 0;
-		if (state.pending.length) {
-			const oldest = Math.min(...state.pending.map((p) => p[1]));
+		if (watched.length) {
+			const oldest = Math.min(...watched);
 			const above = newestFirst.filter((t) => t >= oldest).length;
-			pendingPart = Math.min(pagesFor(above), state.pending.length);
+			pendingPart = Math.min(pagesFor(above), watched.length);
 		}
 		const bound = pagesFor(fresh) + 1 + pendingPart;
 

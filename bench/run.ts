@@ -123,7 +123,10 @@ function results(all: All): string {
 		`Fake VoIPBIN in the benchmark's process, **rate limit off**, manual clock (10 s per poll). Before every poll ` +
 			`${poll[0]?.newPerPoll} recordings arrive (3 ended, 2 in progress that end two polls later) and the 2 due end; ` +
 			'two long-running recordings sit at positions 150 and 350 of the listing (where the account is that big). ' +
-			"Ours: the Recording Trigger through n8n-core's PollContext (`PollHarness`), 3 warm-up polls then the mean of 10. " +
+			"Ours: the Recording Trigger through n8n-core's PollContext (`PollHarness`), activated, then polled until its " +
+			"backfill (one page a poll below the first run's 5 pages, to follow recordings in progress deeper down) reached the " +
+			`end of the listing (${poll.map((r) => r.backfillPolls).join(', ')} polls), then 3 warm-up polls and the mean of 10; ` +
+			'pending recordings are re-found with list pages (no single GETs). ' +
 			'Naive (bench/naive-poller.ts): every page with `page_size=100` on every poll, statuses diffed in memory; ' +
 			`polls alternate with ours on the same account (on ${largest?.recordings} recordings only every third step, as each lists the whole account). ` +
 			'"allowed" is ceil(new/100) + 1 + recordings pending at the start of the poll (worst poll).',

@@ -15,11 +15,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { startScan } from '../nodes/VoipbinRecording/trigger/decide';
 import type { TriggerOptions } from '../nodes/VoipbinRecording/trigger/decide';
-import {
-	MAX_STATE_BYTES,
-	readState,
-	writeState,
-} from '../nodes/VoipbinRecording/trigger/state';
+import { MAX_STATE_BYTES, readState, writeState } from '../nodes/VoipbinRecording/trigger/state';
 import { startFakeVoipbin } from '../test/fake-voipbin';
 import { PollHarness, accessKeyCredential } from '../test/helpers/n8n';
 import { FakeServer, listPages, seekPending } from '../test/nodes/VoipbinRecording/trigger/model';
