@@ -87,9 +87,9 @@ export interface DecideResult {
 }
 
 /**
- * Pages read on a first run with "emit nothing": enough to set the cursor and to track recordings
- * already in progress. Older in-progress ones began long before activation; an ended event for
- * them is not promised (the same as for any recording that existed before activation).
+ * Pages read on a first run with "emit nothing": enough to set the cursor and to track the
+ * recordings in progress near the top. The pages below are read later, one a poll (the
+ * backfill, `TriggerState.backfill`), so that older ones still in progress are followed too.
  */
 export const FIRST_RUN_MAX_PAGES = 5;
 

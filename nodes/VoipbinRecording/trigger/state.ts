@@ -6,13 +6,17 @@ import type { IDataObject } from 'n8n-workflow';
  * Why falling back to any earlier saved state can only re-find recordings, never re-emit one
  * whose emission was saved with its state (n8n may resume from the state of the last emitting
  * poll after a restart, and a failed poll saves nothing):
- * 1. A state only ever suppresses an event in two ways: the cursor passes a recording (it is no
- *    longer new), or a pending entry's status is updated or the entry removed (that transition is
- *    no longer due). `decide` does either only for a recording whose events for that step are in
- *    the same result, or that has no event to give (filtered out, or a kind not selected).
+ * 1. A state only ever suppresses an event in these ways: the cursor passes a recording (it is no
+ *    longer new), a watched microsecond records a recording's hash (likewise), the backfill
+ *    position passes a recording (it is not found there again), or a pending entry's status is
+ *    updated or the entry removed (that transition is no longer due). `decide` does each only
+ *    for a recording whose events for that step are in the same result, or that has no event to
+ *    give (filtered out, a kind not selected, ended before activation), or that it adds to
+ *    pending, owing its events (the backfill's finds).
  * 2. Every later state derives from an earlier one by `decide`, and `decide` never lowers the
- *    cursor and never adds a pending entry for a recording at or below the cursor, so once a
- *    recording's ended event is recorded in a saved state, every state derived from it agrees.
+ *    cursor or raises the backfill position, and adds a pending entry at or below the cursor only
+ *    for a recording the backfill position moves past in the same step, so once a recording's
+ *    ended event is recorded in a saved state, every state derived from it agrees.
  * 3. So from any saved state S, every event whose emission was saved with S or before is
  *    recorded in S and cannot come again. What a fallback to S loses are the changes of polls
  *    whose state was not saved; such a poll emitted nothing (classic mode saves with every
