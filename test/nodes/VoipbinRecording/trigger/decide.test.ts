@@ -10,7 +10,11 @@ import type {
 	TriggerEvent,
 	TriggerOptions,
 } from '../../../../nodes/VoipbinRecording/trigger/decide';
-import { MAX_PENDING, idHash } from '../../../../nodes/VoipbinRecording/trigger/state';
+import {
+	MAX_OVERFLOW_GROUPS,
+	MAX_PENDING,
+	idHash,
+} from '../../../../nodes/VoipbinRecording/trigger/state';
 import type { TriggerState } from '../../../../nodes/VoipbinRecording/trigger/state';
 import { ALL_EVENTS, ENDED_ONLY, FakeServer, runPoll } from './model';
 import type { ServerRecording } from './model';
@@ -247,6 +251,27 @@ describe('more than a page of recordings in one microsecond', () => {
 		expect(new Set(all)).toEqual(new Set(group.map((r) => r.id)));
 		expect(settled.overflowGroups).toEqual([]);
 		expect(runPoll(server, settled, ENDED_ONLY, NOW).requests).toBe(1);
+	});
+
+	it(`watches at most ${MAX_OVERFLOW_GROUPS} such microseconds, the newest, and says so`, () => {
+		const server = new FakeServer();
+		let state = activate(server);
+		for (let g = 0; g <= MAX_OVERFLOW_GROUPS; g++) {
+			for (let i = 0; i < 100; i++) server.create(T0 + g * SEC, 'ended');
+		}
+		server.create(T0 + 99 * SEC, 'ended');
+		let warning: string | null = null;
+		for (let i = 0; i < 3; i++) {
+			const result = runPoll(server, state, ENDED_ONLY, NOW);
+			warning ??= result.warning;
+			state = result.state;
+		}
+		expect(warning).toMatch(/no longer watched/);
+		expect(state.overflowGroups.map(([micros]) => micros)).toEqual(
+			Array.from({ length: MAX_OVERFLOW_GROUPS }, (_, i) => T0 + (MAX_OVERFLOW_GROUPS - i) * SEC),
+		);
+		// One request from the top, one per watched microsecond.
+		expect(runPoll(server, state, ENDED_ONLY, NOW).requests).toBe(1 + MAX_OVERFLOW_GROUPS);
 	});
 });
 
