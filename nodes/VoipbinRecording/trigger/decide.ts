@@ -547,8 +547,12 @@ export class PollScan {
 				);
 			}
 		}
+		// Only microseconds the cursor passes now: older ones (found by a seek or the backfill)
+		// and those of a first run that emits nothing hold no recording owed an event.
+		const from = this.firstRun === 'nothing' ? Infinity : this.base.cursorMicros;
 		for (const [micros, count] of this.perMicros) {
-			if (count >= PAGE_SIZE && micros < cursorMicros && !groups.has(micros)) {
+			const passedNow = micros >= from && micros < cursorMicros;
+			if (count >= PAGE_SIZE && passedNow && !groups.has(micros)) {
 				groups.set(
 					micros,
 					atMicros(micros).map((l) => l.hash),

@@ -128,6 +128,17 @@ describe('first run', () => {
 		]);
 	});
 
+	it('does not watch a full microsecond from before activation that the backfill passes', () => {
+		const server = new FakeServer();
+		for (let i = 0; i < 150; i++) server.create(T0, 'ended');
+		for (let i = 0; i < 600; i++) server.create(T0 + (10 + i) * SEC, 'ended');
+		const first = runPoll(server, null, ENDED_ONLY, NOW);
+		const { events, state } = drainBackfill(server, first.state);
+		expect(events).toEqual([]);
+		expect(state.overflowGroups).toEqual([]);
+		expect(runPoll(server, state, ENDED_ONLY, NOW).requests).toBe(1);
+	});
+
 	it('"last hours" emits recordings that ended since then and tracks those in progress', () => {
 		const server = new FakeServer();
 		const old = server.create(NOW - 5 * 3600 * SEC, 'ended');
