@@ -7,8 +7,7 @@
  * The two take turns against the same account.
  */
 
-import { STATE_KEY } from '../nodes/VoipbinRecording/trigger/state';
-import type { TriggerState } from '../nodes/VoipbinRecording/trigger/state';
+import { readState } from '../nodes/VoipbinRecording/trigger/state';
 import { startFakeVoipbin } from '../test/fake-voipbin';
 import { PollHarness, accessKeyCredential } from '../test/helpers/n8n';
 import { runIfMain, mean, report, round, table } from './common';
@@ -31,6 +30,8 @@ const GET_ROUTE = 'GET /v1.0/recordings/{id}';
 
 export interface PollCostRow {
 	recordings: number;
+	/** Polls after activation that each read one more page below the first run's. */
+	backfillPolls: number;
 	polls: number;
 	newPerPoll: number;
 	oursList: number;
@@ -72,11 +73,22 @@ async function measure(size: number): Promise<PollCostRow> {
 		accessKeyCredential(fake.baseUrl, account.accessKey),
 	);
 	const naive = new NaivePoller(fake.baseUrl, account.accessKey);
-	const pendingNow = () =>
-		((harness.state?.[STATE_KEY] as unknown as TriggerState | undefined)?.pending ?? []).length;
+	/** What the bound's pending part pays for: pending recordings, watched µs, the backfill. */
+	const pendingNow = () => {
+		const state = readState(harness.state ?? {});
+		if (!state) return 0;
+		return state.pending.length + state.overflowGroups.length + (state.backfill ? 1 : 0);
+	};
 
-	// First runs: the trigger sets its cursor, the naive poller learns every status.
+	// First runs: the trigger sets its cursor, the naive poller learns every status. The trigger
+	// then reads the pages below its first run, one a poll, until the listing ends (the backfill:
+	// it follows recordings that were in progress deeper down); measured from then on.
 	await harness.poll();
+	let backfillPolls = 0;
+	while (readState(harness.state ?? {})?.backfill) {
+		await harness.poll();
+		backfillPolls++;
+	}
 	await naive.poll();
 
 	const ours: Array<{ list: number; get: number; ms: number; events: number; allowed: number }> =
@@ -116,6 +128,7 @@ async function measure(size: number): Promise<PollCostRow> {
 	const oursRequests = ours.map((p) => p.list + p.get);
 	return {
 		recordings: size,
+		backfillPolls,
 		polls: ours.length,
 		newPerPoll: NEW_PER_POLL,
 		oursList: round(mean(ours.map((p) => p.list)), 2),

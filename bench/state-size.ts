@@ -15,16 +15,10 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { startScan } from '../nodes/VoipbinRecording/trigger/decide';
 import type { TriggerOptions } from '../nodes/VoipbinRecording/trigger/decide';
-import {
-	MAX_STATE_BYTES,
-	STATE_KEY,
-	readState,
-	writeState,
-} from '../nodes/VoipbinRecording/trigger/state';
-import type { TriggerState } from '../nodes/VoipbinRecording/trigger/state';
+import { MAX_STATE_BYTES, readState, writeState } from '../nodes/VoipbinRecording/trigger/state';
 import { startFakeVoipbin } from '../test/fake-voipbin';
 import { PollHarness, accessKeyCredential } from '../test/helpers/n8n';
-import { FakeServer, listPages } from '../test/nodes/VoipbinRecording/trigger/model';
+import { FakeServer, listPages, seekPending } from '../test/nodes/VoipbinRecording/trigger/model';
 import { runIfMain, report, round, table } from './common';
 import { stateSizeTable } from './tables';
 import { Trickle, fakeAccount, modelAccount } from './world';
@@ -73,8 +67,7 @@ function scenarioStep(trickle: Trickle): void {
 	if (trickle.poll === BURST_AT) for (let i = 0; i < BURST; i++) trickle.start(BURST_LIFE);
 }
 
-const pendingOf = (data: IDataObject | undefined) =>
-	((data?.[STATE_KEY] as unknown as TriggerState | undefined)?.pending ?? []).length;
+const pendingOf = (data: IDataObject | undefined) => readState(data ?? {})?.pending.length ?? 0;
 
 async function realPolls(polls: number): Promise<StatePath> {
 	const fake = await startFakeVoipbin({ clock: 'manual', startTime: Date.now(), filesDelayMs: 0 });
@@ -131,7 +124,7 @@ function purePolls(polls: number, checkpoint: number): StatePath {
 		for (const page of listPages(server)) {
 			if (!scan.addListedPage(page.recordings, page.isLast)) break;
 		}
-		for (const id of scan.pendingChecks()) scan.fetched(id, server.get(id));
+		seekPending(server, scan);
 		const result = scan.decide({ maxEvents: 100 });
 		writeState(staticData, result.state);
 		return result.events.length;

@@ -1,6 +1,7 @@
 /** The benchmarks' tables, shared by each script's output and bench/RESULTS.md. */
 import { MAX_PENDING } from '../nodes/VoipbinRecording/trigger/state';
 import { MB, round } from './common';
+import type { ConcurrentResult } from './concurrent';
 import type { DownloadResult } from './download';
 import type { PollCostRow } from './poll-cost';
 import type { StateSizeResult } from './state-size';
@@ -36,6 +37,35 @@ export function pollCostTable(rows: PollCostRow[]): Table {
 			`${r.oursEvents}, ${r.naiveEvents}`,
 			`${r.polls}, ${r.naivePolls}`,
 		]),
+	};
+}
+
+export function concurrentTable(r: ConcurrentResult): Table {
+	return {
+		head: [
+			'recordings',
+			'in progress at once',
+			'req/poll mean, max',
+			'allowed at max',
+			'ms/poll',
+			'max state bytes',
+			'bytes per pending',
+			'events / ended',
+			'max event delay (polls)',
+		],
+		rows: [
+			[
+				r.recordings,
+				r.maxInProgress,
+				`${r.meanRequests}, ${r.maxRequests}${r.withinBound ? '' : ' OVER'}`,
+				`≤ ${r.allowedAtMax}`,
+				r.meanMs,
+				r.maxStateBytes,
+				r.bytesPerPending,
+				`${r.endedEvents} / ${r.ended}${r.duplicates ? ` (${r.duplicates} twice)` : ''}`,
+				r.maxDelayPolls,
+			],
+		],
 	};
 }
 

@@ -93,6 +93,7 @@ export class VoipbinRecordingTrigger implements INodeType {
 				name: 'firstRunSince',
 				type: 'dateTime',
 				default: '',
+				description: "A date without an offset is in the workflow's time zone",
 				required: true,
 				displayOptions: { show: { onFirstRun: ['sinceDate'] } },
 			},
@@ -138,7 +139,8 @@ export class VoipbinRecordingTrigger implements INodeType {
 				type: 'number',
 				typeOptions: { minValue: 0 },
 				default: 120,
-				description: 'How long an event may wait for its audio to be stored',
+				description:
+					'How long an event may wait for its audio to be stored, counted from the first attempt across polls. After it, the event is emitted with an audioError; newer events wait behind it until then.',
 				displayOptions: { show: { attachAudio: [true] } },
 			},
 			{

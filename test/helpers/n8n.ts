@@ -144,6 +144,8 @@ export interface RunOptions {
 	continueOnFail?: boolean;
 	/** The execution's cancel signal, as n8n hands it to ExecuteContext. */
 	abortSignal?: AbortSignal;
+	/** The workflow's time zone (its settings), as `getTimezone()` reports it. */
+	timezone?: string;
 }
 
 /** A real ExecuteContext for an action node, as n8n builds one for a node run. */
@@ -166,6 +168,7 @@ export function executeContext(
 		active: false,
 		nodeTypes: nodeTypesFor(nodeType),
 		staticData: {},
+		settings: options.timezone ? { timezone: options.timezone } : undefined,
 	});
 	const items = options.items ?? [{ json: {} }];
 	const inputData = { main: [items] };
@@ -198,12 +201,16 @@ export async function runNode(
 export class PollHarness {
 	readonly workflow: Workflow;
 
+	/** Every warning the node logged, across polls. */
+	readonly warnings: string[] = [];
+
 	readonly node: INode;
 
 	constructor(
 		private readonly nodeType: INodeType,
 		parameters: IDataObject,
 		private readonly credential: StoredCredential,
+		settings: { timezone?: string } = {},
 	) {
 		this.node = buildNode(nodeType, parameters, 'VoIPBIN Recording Trigger', false);
 		this.workflow = new Workflow({
@@ -214,6 +221,7 @@ export class PollHarness {
 			active: true,
 			nodeTypes: nodeTypesFor(nodeType),
 			staticData: {},
+			settings,
 		});
 	}
 
@@ -225,19 +233,36 @@ export class PollHarness {
 	async poll(
 		options: { mode?: 'trigger' | 'manual'; budgetMs?: number } = {},
 	): Promise<INodeExecutionData[][] | null> {
-		const ctx = new core.PollContext(
-			this.workflow,
-			this.node,
-			additionalData(this.credential),
-			options.mode ?? 'trigger',
-			'activate',
-			undefined,
-			undefined,
-			undefined,
-			undefined,
-			undefined,
-			options.budgetMs === undefined ? undefined : () => options.budgetMs!,
-		);
+		const context = () =>
+			new core.PollContext(
+				this.workflow,
+				this.node,
+				additionalData(this.credential),
+				options.mode ?? 'trigger',
+				'activate',
+				undefined,
+				undefined,
+				undefined,
+				undefined,
+				undefined,
+				options.budgetMs === undefined ? undefined : () => options.budgetMs!,
+			);
+		// Keep what the node logs as warnings, for tests to check (n8n's logger still gets them).
+		// n8n memoizes `logger` on first read, so it is taken from a spare context and set on the
+		// real one before anything reads it there.
+		const logger = context().logger;
+		const ctx = context();
+		Object.defineProperty(ctx, 'logger', {
+			value: new Proxy(logger, {
+				get: (target, key) =>
+					key === 'warn'
+						? (message: string, meta?: Parameters<typeof logger.warn>[1]) => {
+								this.warnings.push(message);
+								logger.warn(message, meta);
+							}
+						: Reflect.get(target, key),
+			}),
+		});
 		return await this.nodeType.poll!.call(ctx);
 	}
 }

@@ -1,3 +1,5 @@
+import { DateTime } from 'luxon';
+
 /**
  * VoIPBIN times.
  *
@@ -54,4 +56,22 @@ export function formatVoipbinTime(micros: number): string {
 /** Converts a JS millisecond timestamp (e.g. `Date.now()`) into microseconds. */
 export function millisToMicros(ms: number): number {
 	return Math.round(ms) * 1000;
+}
+
+/**
+ * Reads a date the user typed or picked (a `dateTime` parameter, an expression's result) into
+ * microseconds since the epoch, or `null` when it is not a date. A date without a zone or offset
+ * is read in `timeZone` (the workflow's, from `getTimezone()`), as n8n's date picker means it;
+ * one with an offset or `Z` keeps it. Both the Get Many filters and the trigger's "Since" use it,
+ * so the same text means the same instant in both.
+ */
+export function parseUserDate(value: unknown, timeZone: string): number | null {
+	if (value instanceof Date)
+		return Number.isNaN(value.getTime()) ? null : millisToMicros(value.getTime());
+	if (typeof value !== 'string' || value.trim() === '') return null;
+	const text = value.trim();
+	const options = { zone: timeZone, setZone: true };
+	let parsed = DateTime.fromISO(text, options);
+	if (!parsed.isValid) parsed = DateTime.fromSQL(text, options);
+	return parsed.isValid ? millisToMicros(parsed.toMillis()) : null;
 }

@@ -1,13 +1,13 @@
-import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, INodeExecutionData, IPollFunctions } from 'n8n-workflow';
 
 import type { AudioOutput } from '../download/audioFiles';
 import { audioItems } from '../download/audioItems';
 import { downloadRecordingAudio, isAudioNotReady } from '../download/recordingAudio';
+import { normalizeRecording } from '../model/recording';
 import type { Recording, ReferenceType } from '../model/recording';
-import { millisToMicros } from '../model/time';
-import { listRecordingPages } from '../transport/pagination';
-import { getRecording } from '../transport/recordings';
+import { formatVoipbinTime, millisToMicros, parseUserDate } from '../model/time';
+import { MAX_PAGE_SIZE, listRecordingPages, listRecordingsPage } from '../transport/pagination';
 import { pickSampleEvent, startScan } from './decide';
 import type {
 	FirstRunOption,
@@ -16,7 +16,8 @@ import type {
 	TriggerEventKind,
 	TriggerOptions,
 } from './decide';
-import { readState, writeState } from './state';
+import { MAX_AUDIO_WAITS, hasStoredState, idHash, readState, writeState } from './state';
+import type { AudioWait, TriggerState } from './state';
 
 /** The trigger's parameters, read once per poll. */
 export interface TriggerParameters {
@@ -76,14 +77,19 @@ function readFirstRun(ctx: IPollFunctions): FirstRunOption {
 		return { mode, hours: ctx.getNodeParameter('firstRunHours', 24) as number };
 	}
 	if (mode === 'sinceDate') {
-		const since = String(ctx.getNodeParameter('firstRunSince', '') ?? '');
-		const ms = Date.parse(since);
-		if (Number.isNaN(ms)) {
-			throw new NodeOperationError(ctx.getNode(), `"Since" is not a valid date: "${since}"`, {
-				description: 'Pick a date, or choose another "On First Run" option.',
-			});
+		const since = ctx.getNodeParameter('firstRunSince', '') as unknown;
+		const sinceMicros = parseUserDate(since, ctx.getTimezone());
+		if (sinceMicros === null) {
+			throw new NodeOperationError(
+				ctx.getNode(),
+				`"Since" is not a valid date: "${String(since)}"`,
+				{
+					description:
+						'Pick a date, or choose another "On First Run" option. A date without an offset is read in the workflow\'s time zone.',
+				},
+			);
 		}
-		return { mode, sinceMicros: millisToMicros(ms) };
+		return { mode, sinceMicros };
 	}
 	return { mode: 'nothing' };
 }
@@ -101,7 +107,16 @@ export async function pollRecordings(ctx: IPollFunctions): Promise<INodeExecutio
 		typeof ctx.getPollBudgetMs === 'function' ? ctx.getPollBudgetMs() : DEFAULT_BUDGET_MS;
 	const deadline = Date.now() + budgetMs * BUDGET_SHARE;
 	const staticData = ctx.getWorkflowStaticData('node');
-	const scan = startScan(readState(staticData), parameters.options, millisToMicros(Date.now()));
+	const state = readState(staticData);
+	let options = parameters.options;
+	if (!state && hasStoredState(staticData)) {
+		// Looking back again (e.g. "last N hours") would repeat events already emitted.
+		ctx.logger.warn(
+			'VoIPBIN Recording Trigger: the stored position could not be read (corrupt, or written by an unknown version of this node); resuming from now without looking back. Recordings that ended while it was unreadable may be missed; in-progress ones are followed.',
+		);
+		options = { ...options, firstRun: { mode: 'nothing' } };
+	}
+	const scan = startScan(state, options, millisToMicros(Date.now()));
 
 	for await (const page of listRecordingPages(ctx)) {
 		if (!scan.addListedPage(page.recordings, page.isLast) || Date.now() > deadline) break;
@@ -110,31 +125,38 @@ export async function pollRecordings(ctx: IPollFunctions): Promise<INodeExecutio
 
 	let result = scan.decide({ maxEvents: parameters.maxEventsPerPoll });
 	let items: INodeExecutionData[] = result.events.map(eventItem);
+	let audioWaits: AudioWait[] = [];
 	if (parameters.audio && result.events.length) {
-		const attached = await attachAudio(ctx, result.events, parameters.audio, deadline);
-		if (attached.length < result.events.length) {
+		const attached = await attachAudio(ctx, result.events, parameters.audio, deadline, state);
+		if (attached.items.length < result.events.length) {
 			// Out of time: emit the events whose audio is done, leave the rest to the next poll.
-			result = scan.decide({ maxEvents: attached.length });
+			result = scan.decide({ maxEvents: attached.items.length });
 		}
-		items = attached.flat();
+		items = attached.items.flat();
+		audioWaits = attached.waits;
 	}
 	if (result.warning) ctx.logger.warn(`VoIPBIN Recording Trigger: ${result.warning}`);
-	writeState(staticData, result.state);
+	writeState(staticData, { ...result.state, audioWaits });
 	return items.length ? [items] : null;
 }
 
-/** Looks up pending recordings one by one when that is cheaper than paging down to them. */
+/**
+ * Settles pending recordings (and watched microseconds) by asking the list pages the scan wants,
+ * each from just above one of them. What is not settled in time, or after a failed request,
+ * stays as it was and is looked at again next poll.
+ */
 async function checkPending(ctx: IPollFunctions, scan: PollScan, deadline: number): Promise<void> {
-	for (const id of scan.pendingChecks()) {
-		if (Date.now() > deadline) return; // not reported: stays pending, checked next poll
+	for (let before = scan.nextSeek(); before !== null; before = scan.nextSeek()) {
+		if (Date.now() > deadline) return;
 		try {
-			scan.fetched(id, await getRecording(ctx, id));
+			const page = await listRecordingsPage(ctx, { pageToken: formatVoipbinTime(before) });
+			const recordings = page.recordings.map(normalizeRecording);
+			scan.addSeekPage(before, recordings, recordings.length < MAX_PAGE_SIZE);
 		} catch (error) {
-			if (error instanceof NodeApiError && error.httpCode === '404') scan.fetched(id, 'gone');
-			else
-				ctx.logger.warn(
-					`VoIPBIN Recording Trigger: could not check recording ${id}: ${(error as Error).message}`,
-				);
+			ctx.logger.warn(
+				`VoIPBIN Recording Trigger: could not check the recordings in progress: ${(error as Error).message}`,
+			);
+			return;
 		}
 	}
 }
@@ -147,61 +169,95 @@ function eventJson(event: TriggerEvent): IDataObject {
 	return { ...event.recording, event: event.kind, previousStatus: event.previousStatus };
 }
 
+/** One event's audio attempt: its items, or held back since `sinceMs` (files not whole yet). */
+type AudioOutcome = { items: INodeExecutionData[] } | { heldSinceMs: number };
+
 /**
  * Downloads the audio of each event (ended recordings only), a few at a time, in event order.
- * Returns the items of the longest prefix of events that finished within the deadline. An event
- * whose files never come within its own wait is emitted with an `audioError` instead of audio.
+ * Returns the items of the longest prefix of events that finished within the deadline, and the
+ * events held back because their files were not whole yet. "Max Wait for Files" is counted from
+ * an event's first attempt, across polls (the start is kept in the state): an event whose files
+ * are still not whole after it is emitted with an `audioError`, so it holds newer events back
+ * for at most that long (to the first poll after it).
  */
 async function attachAudio(
 	ctx: IPollFunctions,
 	events: TriggerEvent[],
 	audio: NonNullable<TriggerParameters['audio']>,
 	deadline: number,
-): Promise<INodeExecutionData[][]> {
-	const done: Array<INodeExecutionData[] | undefined> = new Array(events.length);
+	state: TriggerState | null,
+): Promise<{ items: INodeExecutionData[][]; waits: AudioWait[] }> {
+	const since = new Map(state?.audioWaits ?? []);
+	const outcomes: Array<AudioOutcome | undefined> = new Array(events.length);
 	let next = 0;
 	const worker = async () => {
 		while (next < events.length) {
 			const index = next++;
 			const left = deadline - Date.now();
 			if (left <= 0) return;
-			done[index] = await eventWithAudio(ctx, events[index], audio, left);
+			const event = events[index];
+			const sinceMs = since.get(idHash(event.recording.id)) ?? Date.now();
+			outcomes[index] = await eventWithAudio(ctx, event, audio, { sinceMs, timeLeftMs: left });
 		}
 	};
 	await Promise.all(Array.from({ length: Math.min(AUDIO_CONCURRENCY, events.length) }, worker));
-	const prefix: INodeExecutionData[][] = [];
-	for (const items of done) {
-		if (!items) break;
-		prefix.push(items);
+	const items: INodeExecutionData[][] = [];
+	for (const outcome of outcomes) {
+		if (!outcome || !('items' in outcome)) break;
+		items.push(outcome.items);
 	}
-	return prefix;
+	// Every event not emitted keeps its clock: held ones from this attempt, others as they were.
+	const waits: AudioWait[] = [];
+	events.slice(items.length).forEach((event, i) => {
+		const outcome = outcomes[items.length + i];
+		const key = idHash(event.recording.id);
+		const sinceMs = outcome && 'heldSinceMs' in outcome ? outcome.heldSinceMs : since.get(key);
+		if (sinceMs !== undefined && waits.length < MAX_AUDIO_WAITS) waits.push([key, sinceMs]);
+	});
+	const held = events.findIndex((_, i) => {
+		const outcome = outcomes[i];
+		return outcome !== undefined && 'heldSinceMs' in outcome;
+	});
+	if (held >= 0) {
+		const event = events[held];
+		const waitedS = Math.round(
+			(Date.now() - (outcomes[held] as { heldSinceMs: number }).heldSinceMs) / 1000,
+		);
+		ctx.logger.warn(
+			`VoIPBIN Recording Trigger: the audio of recording ${event.recording.id} is not whole yet (waited ${waitedS} s of the ${audio.maxWaitMs / 1000} s "Max Wait for Files"); it and ${events.length - held - 1} newer event(s) of this poll wait for it, at most until that wait is over.`,
+		);
+	}
+	return { items, waits };
 }
 
 async function eventWithAudio(
 	ctx: IPollFunctions,
 	event: TriggerEvent,
 	audio: NonNullable<TriggerParameters['audio']>,
-	timeLeftMs: number,
-): Promise<INodeExecutionData[] | undefined> {
-	if (event.recording.status !== 'ended') return [eventItem(event)];
-	const maxWaitMs = Math.min(audio.maxWaitMs, timeLeftMs);
+	{ sinceMs, timeLeftMs }: { sinceMs: number; timeLeftMs: number },
+): Promise<AudioOutcome> {
+	if (event.recording.status !== 'ended') return { items: [eventItem(event)] };
+	// What is left of the user's wait (counted from the first attempt), cut to this poll's time.
+	const remainingMs = Math.max(0, audio.maxWaitMs - (Date.now() - sinceMs));
+	const maxWaitMs = Math.min(remainingMs, timeLeftMs);
 	try {
 		const files = await downloadRecordingAudio(ctx, event.recording, {
 			outputAs: audio.outputAs,
 			maxWaitMs,
 			allowMissingDirection: false,
 		});
-		return audioItems(ctx, event.recording, files, {
+		const items = audioItems(ctx, event.recording, files, {
 			binaryPropertyName: audio.binaryPropertyName,
 		}).map((item) => ({
 			...item,
 			json: { ...item.json, event: event.kind, previousStatus: event.previousStatus },
 		}));
+		return { items };
 	} catch (error) {
-		// Files not whole yet, and the wait was cut short by the poll's budget rather than by the
-		// user's setting: try again next poll. Any other failure is final and shown on the event.
-		if (isAudioNotReady(error) && maxWaitMs < audio.maxWaitMs) return undefined;
-		return [{ json: { ...eventJson(event), audioError: (error as Error).message } }];
+		// Files not whole yet and the poll's time, not the user's wait, ran out: go on next poll.
+		// Any other failure, or the user's wait used up, is final and shown on the event.
+		if (isAudioNotReady(error) && maxWaitMs < remainingMs) return { heldSinceMs: sinceMs };
+		return { items: [{ json: { ...eventJson(event), audioError: (error as Error).message } }] };
 	}
 }
 
@@ -225,6 +281,9 @@ async function sampleEvent(
 	}
 	const event: TriggerEvent = { kind: 'ended', recording: sample, previousStatus: 'stopping' };
 	if (!parameters.audio) return [[eventItem(event)]];
-	const items = await eventWithAudio(ctx, event, parameters.audio, parameters.audio.maxWaitMs);
-	return [items ?? [eventItem(event)]];
+	const outcome = await eventWithAudio(ctx, event, parameters.audio, {
+		sinceMs: Date.now(),
+		timeLeftMs: parameters.audio.maxWaitMs,
+	});
+	return ['items' in outcome ? outcome.items : [eventItem(event)]];
 }

@@ -1,11 +1,10 @@
-import { DateTime } from 'luxon';
 import { NodeOperationError } from 'n8n-workflow';
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { matchesFilters } from '../../model/filters';
 import type { RecordingFilters } from '../../model/filters';
 import { normalizeReferenceType, recordingTime } from '../../model/recording';
-import { millisToMicros } from '../../model/time';
+import { parseUserDate } from '../../model/time';
 import { listAllRecordings } from '../../transport/pagination';
 import { referenceFilterOptions, showFor } from '../descriptions';
 
@@ -108,19 +107,19 @@ function readFilters(
 ): RecordingFilters {
 	const time = (value: string | undefined, label: string): number | undefined => {
 		if (!value) return undefined;
-		const parsed = DateTime.fromISO(String(value), { zone: 'utc' });
-		if (!parsed.isValid) {
+		const micros = parseUserDate(value, ctx.getTimezone());
+		if (micros === null) {
 			throw new NodeOperationError(
 				ctx.getNode(),
 				`The filter "${label}" is not a valid date: ${value}`,
 				{
 					itemIndex,
 					description:
-						'Use an ISO 8601 date such as 2026-01-15T09:30:00Z, or pick one in the date picker.',
+						"Use an ISO 8601 date such as 2026-01-15T09:30:00Z, or pick one in the date picker (a date without an offset is read in the workflow's time zone).",
 				},
 			);
 		}
-		return millisToMicros(parsed.toMillis());
+		return micros;
 	};
 	return {
 		statuses: raw.statuses,

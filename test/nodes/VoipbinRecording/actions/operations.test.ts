@@ -112,6 +112,22 @@ describe('Get Many', () => {
 		expect(await many({ returnAll: true, filters: { createdBefore: before } })).toHaveLength(10);
 	});
 
+	it('reads a date without an offset in the workflow time zone', async () => {
+		// 17:24 in Tokyo (UTC+9) is 08:24Z: the 6 newest calls (08:24:00 .. 08:24:50) + 60 conferences.
+		const inTokyo = async (createdAfter: string) =>
+			(
+				await runNode(
+					node,
+					{ operation: 'getMany', returnAll: true, filters: { createdAfter } },
+					{ credential: credentialB, timezone: 'Asia/Tokyo' },
+				)
+			)[0];
+		expect(await inTokyo('2026-01-15T17:24:00')).toHaveLength(66);
+		// An explicit offset keeps its meaning whatever the workflow's zone.
+		expect(await inTokyo('2026-01-15T08:24:00Z')).toHaveLength(66);
+		expect(await inTokyo('2026-01-15T17:24:00+09:00')).toHaveLength(66);
+	});
+
 	it('filters by reference ID', async () => {
 		const [first] = await many({ returnAll: false, limit: 1 });
 		const output = await many({

@@ -1,6 +1,7 @@
 import {
 	formatVoipbinTime,
 	millisToMicros,
+	parseUserDate,
 	parseVoipbinTime,
 } from '../../../../nodes/VoipbinRecording/model/time';
 
@@ -58,5 +59,22 @@ describe('formatVoipbinTime', () => {
 
 	it('converts milliseconds', () => {
 		expect(millisToMicros(1500)).toBe(1_500_000);
+	});
+});
+
+describe('parseUserDate', () => {
+	it.each([
+		['2026-01-15T18:30:00', 'Asia/Tokyo', BASE],
+		['2026-01-15T04:30:00', 'America/New_York', BASE],
+		['2026-01-15 04:30:00', 'America/New_York', BASE],
+		['2026-01-15T09:30:00', 'UTC', BASE],
+		['2026-01-15T09:30:00Z', 'Asia/Tokyo', BASE],
+		['2026-01-15T10:30:00+01:00', 'America/New_York', BASE],
+	])('reads %s in %s', (text, zone, micros) => {
+		expect(parseUserDate(text, zone)).toBe(micros);
+	});
+
+	it.each(['', 'last tuesday', 42, null])('gives null for %p', (value) => {
+		expect(parseUserDate(value, 'Europe/Berlin')).toBeNull();
 	});
 });

@@ -10,9 +10,14 @@ import type {
 	TriggerEvent,
 	TriggerOptions,
 } from '../../../../nodes/VoipbinRecording/trigger/decide';
-import { MAX_PENDING } from '../../../../nodes/VoipbinRecording/trigger/state';
+import {
+	MAX_OVERFLOW_GROUPS,
+	MAX_PENDING,
+	idHash,
+} from '../../../../nodes/VoipbinRecording/trigger/state';
 import type { TriggerState } from '../../../../nodes/VoipbinRecording/trigger/state';
 import { ALL_EVENTS, ENDED_ONLY, FakeServer, runPoll } from './model';
+import type { ServerRecording } from './model';
 
 const T0 = 1_764_000_000_000_000;
 const SEC = 1_000_000;
@@ -28,6 +33,18 @@ function activate(server: FakeServer, options: TriggerOptions = ENDED_ONLY): Tri
 	const first = runPoll(server, null, options, NOW);
 	expect(first.events).toEqual([]);
 	return first.state;
+}
+
+/** Polls until the backfill has read to the end of the listing, returning every event. */
+function drainBackfill(server: FakeServer, state: TriggerState, options = ENDED_ONLY) {
+	const events: TriggerEvent[] = [];
+	for (let i = 0; i < 1000 && state.backfill; i++) {
+		const result = runPoll(server, state, options, NOW);
+		events.push(...result.events);
+		state = result.state;
+	}
+	expect(state.backfill).toBeNull();
+	return { events, state };
 }
 
 /** Polls until nothing more is left, returning every event in order. */
@@ -54,7 +71,7 @@ describe('first run', () => {
 		const running = server.create(T0 + SEC, 'recording');
 		const state = activate(server);
 		expect(state.cursorMicros).toBe(T0 + SEC);
-		expect(state.pending.map((p) => p[0])).toEqual([running.id]);
+		expect(state.pending.map((p) => p[0])).toEqual([idHash(running.id)]);
 
 		server.setStatus(running, 'ended', T0 + 90 * SEC);
 		const later = server.create(T0 + 100 * SEC, 'ended');
@@ -72,26 +89,54 @@ describe('first run', () => {
 		expect(first.requests).toBe(FIRST_RUN_MAX_PAGES);
 		expect(first.events).toEqual([]);
 		expect(first.warning).toBeNull();
+		// The pages below are read one a poll (the backfill), announcing nothing that ended before.
 		const next = runPoll(server, first.state, ALL_EVENTS, NOW);
 		expect(next.events).toEqual([]);
-		expect(next.requests).toBe(1);
+		expect(next.requests).toBe(2);
+		const { events, state } = drainBackfill(server, next.state, ALL_EVENTS);
+		expect(events).toEqual([]);
+		expect(state.backfill).toBeNull();
+		expect(runPoll(server, state, ALL_EVENTS, NOW).requests).toBe(1);
 	});
 
-	it('stays quiet about pre-activation recordings left over by a pending-overflow cut', () => {
+	it('follows recordings in progress deeper than the first pages, and announces those that end after activation', () => {
 		const server = new FakeServer();
-		const running = Array.from({ length: MAX_PENDING + 5 }, (_, i) =>
-			server.create(T0 + i * SEC, 'recording'),
-		);
+		const deepRunning = server.create(T0, 'recording');
+		const deepEnding = server.create(T0 + SEC, 'recording');
+		const deepStarting = server.create(T0 + 2 * SEC, 'initiating');
+		server.create(T0 + 3 * SEC, 'ended');
+		for (let i = 0; i < 800; i++) server.create(T0 + (10 + i) * SEC, 'ended');
 		const first = runPoll(server, null, ALL_EVENTS, NOW);
-		expect(first.events).toEqual([]);
-		expect(first.more).toBe(true);
-		expect(first.warning).toMatch(/in progress/);
-		for (const r of running.slice(0, 10)) server.setStatus(r, 'ended', T0 + 999 * SEC);
-		const { events } = drain(server, first.state, ALL_EVENTS);
-		// Only the ten that ended after activation give events; the five deferred ones none yet.
-		expect(new Set(events.map((e) => e.recording.id))).toEqual(
-			new Set(running.slice(0, 10).map((r) => r.id)),
+		expect(first.state.pending).toEqual([]);
+		expect(first.state.backfill?.[1]).toBe(NOW);
+		// Before the backfill reaches it, one ends and one starts recording.
+		server.setStatus(deepEnding, 'ended', NOW + SEC);
+		server.setStatus(deepStarting, 'recording', NOW + SEC);
+		const { events, state } = drainBackfill(server, first.state, ALL_EVENTS);
+		expect(summary(events)).toEqual([
+			`statusChange:${deepEnding.id}:null->ended`,
+			`ended:${deepEnding.id}:null->ended`,
+		]);
+		expect(state.pending.map((p) => p[0]).sort()).toEqual(
+			[idHash(deepRunning.id), idHash(deepStarting.id)].sort(),
 		);
+		server.setStatus(deepRunning, 'ended', NOW + 9 * SEC);
+		const last = runPoll(server, state, ALL_EVENTS, NOW);
+		expect(summary(last.events)).toEqual([
+			`statusChange:${deepRunning.id}:recording->ended`,
+			`ended:${deepRunning.id}:recording->ended`,
+		]);
+	});
+
+	it('does not watch a full microsecond from before activation that the backfill passes', () => {
+		const server = new FakeServer();
+		for (let i = 0; i < 150; i++) server.create(T0, 'ended');
+		for (let i = 0; i < 600; i++) server.create(T0 + (10 + i) * SEC, 'ended');
+		const first = runPoll(server, null, ENDED_ONLY, NOW);
+		const { events, state } = drainBackfill(server, first.state);
+		expect(events).toEqual([]);
+		expect(state.overflowGroups).toEqual([]);
+		expect(runPoll(server, state, ENDED_ONLY, NOW).requests).toBe(1);
 	});
 
 	it('"last hours" emits recordings that ended since then and tracks those in progress', () => {
@@ -103,7 +148,7 @@ describe('first run', () => {
 		const first = runPoll(server, null, options, NOW);
 		expect(endedIds(first.events)).toEqual([recent.id]);
 		expect(endedIds(first.events)).not.toContain(old.id);
-		expect(first.state.pending.map((p) => p[0])).toEqual([running.id]);
+		expect(first.state.pending.map((p) => p[0])).toEqual([idHash(running.id)]);
 		expect(first.state.quietThroughMicros).toBeNull();
 	});
 
@@ -181,6 +226,66 @@ describe('equal tm_create', () => {
 	});
 });
 
+describe('more than a page of recordings in one microsecond', () => {
+	it('emits hidden ones that become listable after the cursor moved past, once each', () => {
+		const server = new FakeServer();
+		let state = activate(server);
+		const group = Array.from({ length: 150 }, () => server.create(T0 + 7 * SEC, 'ended'));
+		const first = runPoll(server, state, ENDED_ONLY, NOW);
+		expect(first.events).toHaveLength(100);
+		state = first.state;
+		// Newer recordings move the cursor past the group's microsecond.
+		const newer = server.create(T0 + 9 * SEC, 'ended');
+		const second = runPoll(server, state, ENDED_ONLY, NOW);
+		expect(endedIds(second.events)).toEqual([newer.id]);
+		state = second.state;
+		expect(state.cursorMicros).toBe(T0 + 9 * SEC);
+		expect(state.overflowGroups.map(([micros]) => micros)).toEqual([T0 + 7 * SEC]);
+
+		// 20 of the listed ones are deleted: 20 hidden ones become listable.
+		const emitted = new Set(endedIds(first.events));
+		for (const r of group.filter((g) => emitted.has(g.id)).slice(0, 20)) r.deleted = true;
+		const third = runPoll(server, state, ENDED_ONLY, NOW);
+		expect(third.events).toHaveLength(20);
+		for (const id of endedIds(third.events)) expect(emitted.has(id)).toBe(false);
+		// One page from the top, one for the watched microsecond.
+		expect(third.requests).toBe(2);
+		state = third.state;
+		expect(runPoll(server, state, ENDED_ONLY, NOW).events).toEqual([]);
+
+		// Once fewer than 100 of it are listed nothing can hide there: the rest come, and the
+		// microsecond is no longer watched.
+		for (const r of group.slice(-60)) r.deleted = true;
+		const { events, state: settled } = drain(server, state);
+		const all = [...emitted, ...endedIds(third.events), ...endedIds(events)];
+		expect(new Set(all).size).toBe(all.length);
+		expect(new Set(all)).toEqual(new Set(group.map((r) => r.id)));
+		expect(settled.overflowGroups).toEqual([]);
+		expect(runPoll(server, settled, ENDED_ONLY, NOW).requests).toBe(1);
+	});
+
+	it(`watches at most ${MAX_OVERFLOW_GROUPS} such microseconds, the newest, and says so`, () => {
+		const server = new FakeServer();
+		let state = activate(server);
+		for (let g = 0; g <= MAX_OVERFLOW_GROUPS; g++) {
+			for (let i = 0; i < 100; i++) server.create(T0 + g * SEC, 'ended');
+		}
+		server.create(T0 + 99 * SEC, 'ended');
+		let warning: string | null = null;
+		for (let i = 0; i < 3; i++) {
+			const result = runPoll(server, state, ENDED_ONLY, NOW);
+			warning ??= result.warning;
+			state = result.state;
+		}
+		expect(warning).toMatch(/no longer watched/);
+		expect(state.overflowGroups.map(([micros]) => micros)).toEqual(
+			Array.from({ length: MAX_OVERFLOW_GROUPS }, (_, i) => T0 + (MAX_OVERFLOW_GROUPS - i) * SEC),
+		);
+		// One request from the top, one per watched microsecond.
+		expect(runPoll(server, state, ENDED_ONLY, NOW).requests).toBe(1 + MAX_OVERFLOW_GROUPS);
+	});
+});
+
 describe('changes between and during polls', () => {
 	it('gives started, status change and ended for initiating → ended between two polls', () => {
 		const server = new FakeServer();
@@ -250,14 +355,15 @@ describe('changes between and during polls', () => {
 		expect(second.requests).toBe(1);
 	});
 
-	it('drops a pending recording deleted while pending, seen through a GET', () => {
+	it('drops a pending recording deleted while pending, seen on a page asked for it', () => {
 		const server = new FakeServer();
 		const r = server.create(T0, 'recording');
 		for (let i = 1; i <= 1000; i++) server.create(T0 + i * SEC, 'ended');
 		const state = activate(server);
 		expect(state.pending).toEqual([]);
 		// Out of the first-run window: track it by hand as a deep pending recording.
-		state.pending = [[r.id, T0, 'recording', 1000]];
+		state.pending = [[idHash(r.id), T0, 'recording']];
+		state.backfill = null;
 		const stillThere = runPoll(server, state, ENDED_ONLY, NOW);
 		expect(stillThere.requests).toBe(2);
 		expect(stillThere.state.pending).toEqual(state.pending);
@@ -268,12 +374,13 @@ describe('changes between and during polls', () => {
 		expect(second.state.pending).toEqual([]);
 	});
 
-	it('keeps a pending recording unchanged when its GET fails', () => {
+	it('keeps a pending recording unchanged when the page asked for it fails', () => {
 		const server = new FakeServer();
 		const r = server.create(T0, 'recording');
 		for (let i = 1; i <= 1000; i++) server.create(T0 + i * SEC, 'ended');
 		const state = activate(server);
-		state.pending = [[r.id, T0, 'recording', 1000]];
+		state.pending = [[idHash(r.id), T0, 'recording']];
+		state.backfill = null;
 		server.setStatus(r, 'ended', T0 + 5000 * SEC);
 		const failed = runPoll(server, state, ENDED_ONLY, NOW, Infinity, true);
 		expect(failed.events).toEqual([]);
@@ -325,7 +432,7 @@ describe('a listing stopped early by the node', () => {
 		const made = Array.from({ length: 250 }, (_, i) => server.create(T0 + i * SEC, 'ended'));
 		const scan = startScan(state, ENDED_ONLY, NOW);
 		expect(scan.addListedPage(server.listPage(null), false)).toBe(true);
-		expect(scan.pendingChecks()).toEqual([]);
+		expect(scan.nextSeek()).toBeNull();
 		const cut = scan.decide({ maxEvents: Infinity });
 		expect(cut.events).toEqual([]);
 		expect(cut.more).toBe(true);
@@ -369,7 +476,7 @@ describe('event cap', () => {
 		const scan = startScan(state, ALL_EVENTS, NOW);
 		const pages = [...server.listPage(null)];
 		expect(scan.addListedPage(pages, true)).toBe(false);
-		expect(scan.pendingChecks()).toEqual([]);
+		expect(scan.nextSeek()).toBeNull();
 		const all = scan.decide({ maxEvents: Infinity });
 		for (let k = 0; k <= all.events.length; k++) {
 			const part = scan.decide({ maxEvents: k });
@@ -398,7 +505,7 @@ describe('filters', () => {
 		const result = runPoll(server, state, options, NOW);
 		expect(endedIds(result.events)).toEqual([long.id]);
 		expect(result.state.cursorMicros).toBe(T0 + 5 * SEC);
-		expect(result.state.pending.map((p) => p[0])).toEqual([conf.id]);
+		expect(result.state.pending.map((p) => p[0])).toEqual([idHash(conf.id)]);
 	});
 
 	it('match the reference id case-insensitively', () => {
@@ -422,7 +529,7 @@ describe('pending overflow', () => {
 		expect(first.state.pending).toHaveLength(MAX_PENDING);
 		expect(first.state.cursorMicros).toBe(T0 + (MAX_PENDING - 1) * SEC);
 		expect(first.more).toBe(true);
-		expect(first.warning).toMatch(/More than 128 recordings are in progress/);
+		expect(first.warning).toContain(`More than ${MAX_PENDING} recordings are in progress`);
 		state = first.state;
 		for (const r of running) server.setStatus(r, 'ended', T0 + 9999 * SEC);
 		const { events } = drain(server, state);
@@ -443,32 +550,48 @@ describe('re-checking pending recordings', () => {
 		return { server, running, state: primed.state };
 	}
 
-	it('pages on when that costs fewer requests than single GETs', () => {
+	it('asks one page from just above the newest unsettled one, which settles those below it', () => {
 		const { server, running, state } = deepWorld(5, 250);
-		expect(state.pending.map((p) => p[3])).toEqual([254, 253, 252, 251, 250]);
 		server.setStatus(running[0], 'ended', NOW);
 		const result = runPoll(server, state, ENDED_ONLY, NOW);
-		// 250 done ones above: the pending ones sit on page 3; 1 page for new + 2 more < 5 GETs.
-		expect(result.requests).toBe(3);
+		// 1 page for new ones, then one page starting at the newest pending shows all five.
+		expect(result.requests).toBe(2);
 		expect(endedIds(result.events)).toEqual([running[0].id]);
+		expect(result.state.pending).toHaveLength(4);
 	});
 
-	it('uses single GETs when paging down would cost more', () => {
-		const { server, running, state } = deepWorld(2, 850);
-		server.setStatus(running[1], 'ended', NOW);
-		const result = runPoll(server, state, ENDED_ONLY, NOW);
-		expect(result.requests).toBe(1 + 2);
-		expect(endedIds(result.events)).toEqual([running[1].id]);
-		expect(result.state.pending.map((p) => p[3])).toEqual([851]);
+	it('asks one page per pending recording when they lie more than a page apart', () => {
+		const server = new FakeServer();
+		const running: ServerRecording[] = [];
+		const state = activate(server);
+		for (let block = 0; block < 3; block++) {
+			running.push(server.create(T0 + block * 1000 * SEC, 'recording'));
+			for (let i = 1; i <= 300; i++) server.create(T0 + (block * 1000 + i) * SEC, 'ended');
+		}
+		const primed = runPoll(server, state, ENDED_ONLY, NOW);
+		for (const r of running) server.setStatus(r, 'ended', NOW);
+		const result = runPoll(server, primed.state, ENDED_ONLY, NOW);
+		expect(result.requests).toBe(1 + 3);
+		expect(new Set(endedIds(result.events))).toEqual(new Set(running.map((r) => r.id)));
+		expect(result.state.pending).toEqual([]);
 	});
 
-	it('counts new recordings into the estimate of how deep pending ones sit', () => {
-		const { server, state } = deepWorld(3, 150);
-		for (let i = 0; i < 120; i++) server.create(T0 + (5000 + i) * SEC, 'ended');
-		const result = runPoll(server, state, ENDED_ONLY, NOW);
-		// 270 above them now: pages 1–2 carry the new ones, page 3 the pending ones; 3 ≤ 2 + 3.
-		expect(result.requests).toBe(3);
-		expect(result.state.pending.map((p) => p[3]).sort()).toEqual([270, 271, 272]);
+	it('never asks more pages than paging down to the oldest pending one would', () => {
+		// 300 pending recordings, one every other listed recording: paging down costs 7 pages,
+		// while there are 300 to settle.
+		const server = new FakeServer();
+		const state = activate(server);
+		const running: ServerRecording[] = [];
+		for (let i = 0; i < 600; i++) {
+			const r = server.create(T0 + i * SEC, i % 2 ? 'ended' : 'recording');
+			if (i % 2 === 0) running.push(r);
+		}
+		const primed = runPoll(server, state, ENDED_ONLY, NOW);
+		expect(primed.state.pending).toHaveLength(300);
+		for (const r of running.filter((_, i) => i % 7 === 0)) server.setStatus(r, 'ended', NOW);
+		const result = runPoll(server, primed.state, ENDED_ONLY, NOW);
+		expect(result.requests).toBeLessThanOrEqual(7);
+		expect(endedIds(result.events)).toHaveLength(running.filter((_, i) => i % 7 === 0).length);
 	});
 });
 

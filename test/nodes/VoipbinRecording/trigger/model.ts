@@ -7,6 +7,7 @@ import { RecordingPager } from '../../../../nodes/VoipbinRecording/transport/pag
 import { startScan } from '../../../../nodes/VoipbinRecording/trigger/decide';
 import type {
 	DecideResult,
+	PollScan,
 	TriggerOptions,
 } from '../../../../nodes/VoipbinRecording/trigger/decide';
 import {
@@ -156,13 +157,22 @@ export function* listPages(
 	}
 }
 
+/** The pages a scan asks for its pending recordings, as poll.ts asks them. */
+export function seekPending(server: FakeServer, scan: PollScan, fail = false): void {
+	for (let before = scan.nextSeek(); before !== null; before = scan.nextSeek()) {
+		const page = server.listPage(before);
+		if (fail) return;
+		scan.addSeekPage(before, page, page.length < PAGE_SIZE);
+	}
+}
+
 export interface PollOutcome extends DecideResult {
 	requests: number;
 }
 
 /**
- * One poll wired as the node wires it, the state passing through static data. `failGets` makes
- * single GETs fail (not reported), like a network error the node swallows per recording.
+ * One poll wired as the node wires it, the state passing through static data. `failSeeks` makes
+ * the pages asked for pending recordings fail (not reported), like a network error the node logs.
  */
 export function runPoll(
 	server: FakeServer,
@@ -170,7 +180,7 @@ export function runPoll(
 	options: TriggerOptions,
 	nowMicros: number,
 	maxEvents = Infinity,
-	failGets = false,
+	failSeeks = false,
 ): PollOutcome {
 	const before = server.requests;
 	const staticData: IDataObject = {};
@@ -179,10 +189,7 @@ export function runPoll(
 	for (const page of listPages(server)) {
 		if (!scan.addListedPage(page.recordings, page.isLast)) break;
 	}
-	for (const id of scan.pendingChecks()) {
-		const result = server.get(id);
-		if (!failGets) scan.fetched(id, result);
-	}
+	seekPending(server, scan, failSeeks);
 	const result = scan.decide({ maxEvents });
 	const stored: IDataObject = {};
 	writeState(stored, result.state);

@@ -1,4 +1,7 @@
 /** The Recording Trigger through n8n-core's real PollContext against the fake VoIPBIN. */
+import { DateTime } from 'luxon';
+import type { IDataObject } from 'n8n-workflow';
+
 import { VoipbinRecordingTrigger } from '../../../../nodes/VoipbinRecording/VoipbinRecordingTrigger.node';
 import { STATE_KEY } from '../../../../nodes/VoipbinRecording/trigger/state';
 import { startFakeVoipbin } from '../../../fake-voipbin';
@@ -14,12 +17,13 @@ beforeAll(async () => {
 });
 afterAll(async () => await fake.close());
 
-function setup(parameters: Record<string, unknown> = {}) {
+function setup(parameters: Record<string, unknown> = {}, settings: { timezone?: string } = {}) {
 	const account: FakeAccount = fake.createAccount();
 	const harness = new PollHarness(
 		trigger,
 		{ event: 'recordingEnded', ...parameters },
 		accessKeyCredential(fake.baseUrl, account.accessKey),
+		settings,
 	);
 	return { account, harness, customerId: account.customerId };
 }
@@ -154,6 +158,51 @@ describe('first run options', () => {
 		expect(ids(await harness.poll()).sort()).toEqual(recent.map((r) => r.id).sort());
 		expect(await harness.poll()).toBeNull();
 	});
+	it('reads "Since" without an offset in the workflow time zone', async () => {
+		const now = Date.now();
+		const since = DateTime.fromMillis(now - 3600e3, { zone: 'Asia/Tokyo' }).toFormat(
+			"yyyy-MM-dd'T'HH:mm:ss",
+		);
+		const { harness, customerId } = setup(
+			{ onFirstRun: 'sinceDate', firstRunSince: since },
+			{ timezone: 'Asia/Tokyo' },
+		);
+		const [before] = fake.seedRecordings(customerId, 1, {
+			status: 'ended',
+			startMicros: (now - 2 * 3600e3) * 1000,
+		});
+		const [after] = fake.seedRecordings(customerId, 1, {
+			status: 'ended',
+			startMicros: (now - 1800e3) * 1000,
+		});
+		expect(before.id).not.toBe(after.id);
+		expect(ids(await harness.poll())).toEqual([after.id]);
+	});
+});
+
+describe('stored state that cannot be read', () => {
+	it.each<[string, unknown]>([
+		['corrupt', 'garbage'],
+		['from an unknown version', { version: 99, cursorMicros: 5 }],
+	])('is %s: warns and resumes from now, without looking back again', async (_, stored) => {
+		const { harness, customerId } = setup({ onFirstRun: 'lastHours', firstRunHours: 5 });
+		const now = Date.now() * 1000;
+		fake.seedRecordings(customerId, 4, {
+			status: 'ended',
+			startMicros: now - 3600e6,
+			stepMicros: 1e6,
+		});
+		const live = fake.createRecording(customerId, { status: 'recording' });
+		(harness.workflow.staticData as IDataObject)[`node:${harness.node.name}`] = {
+			[STATE_KEY]: stored,
+		} as IDataObject;
+		expect(await harness.poll()).toBeNull();
+		expect(harness.warnings).toEqual([expect.stringMatching(/could not be read/)]);
+		expect((harness.state?.[STATE_KEY] as IDataObject).version).toBeDefined();
+		// What is in progress is still followed.
+		fake.setStatus(live.id, 'ended');
+		expect(ids(await harness.poll())).toEqual([live.id]);
+	});
 });
 
 describe('Fetch Test Event (manual mode)', () => {
@@ -200,6 +249,53 @@ describe('Attach Audio', () => {
 		expect(output![0][0].json).toMatchObject({ id: r.id, event: 'ended' });
 		expect(output![0][0].json.audioError).toMatch(/not ready/);
 		expect(output![0][0].binary).toBeUndefined();
+		expect(await harness.poll()).toBeNull();
+	});
+
+	it('emits an event whose files stay partial with audioError once Max Wait has passed across short polls, and newer events with it', async () => {
+		const { harness, customerId } = setup({
+			attachAudio: true,
+			audioOutputAs: 'separate',
+			audioMaxWaitSeconds: 5,
+		});
+		await harness.poll();
+		const call = fake.createRecording(customerId, { status: 'ended', durationSeconds: 1 });
+		const conference = fake.createRecording(customerId, {
+			status: 'ended',
+			durationSeconds: 1,
+			referenceType: 'confbridge',
+		});
+		// The server keeps serving a ZIP with only `_in.wav`: the call's files never become whole
+		// (a conference has only `_in.wav`, so its files are whole).
+		fake.faults.set({ storage: { onlyDirection: 'in' } });
+		const started = Date.now();
+		let output: Awaited<ReturnType<PollHarness['poll']>> = null;
+		let polls = 0;
+		try {
+			// 3 s budgets, as n8n's durable mode gives (about 36 s), far below the 5 s Max Wait.
+			while (!output && polls < 6) {
+				output = await harness.poll({ budgetMs: 3000 });
+				polls++;
+			}
+		} finally {
+			fake.faults.set({ storage: null });
+		}
+		const waitedMs = Date.now() - started;
+		expect(output).not.toBeNull();
+		const [callItem, conferenceItem] = output![0];
+		expect(callItem.json).toMatchObject({ id: call.id, event: 'ended' });
+		expect(callItem.json.audioError).toMatch(/not ready/);
+		expect(callItem.binary).toBeUndefined();
+		expect(conferenceItem.json).toMatchObject({ id: conference.id, event: 'ended' });
+		expect(conferenceItem.binary?.data.mimeType).toBe('audio/wav');
+		// Held across polls for the 5 s Max Wait (the download stops early when its next attempt,
+		// 2 s after the last, would fall past it), and no longer than the poll after it.
+		expect(polls).toBeGreaterThan(1);
+		expect(waitedMs).toBeGreaterThanOrEqual(5000 - 2000);
+		expect(waitedMs).toBeLessThan(5000 + 3000);
+		expect(harness.warnings.filter((w) => w.includes(`${call.id} is not whole yet`))).toHaveLength(
+			polls - 1,
+		);
 		expect(await harness.poll()).toBeNull();
 	});
 

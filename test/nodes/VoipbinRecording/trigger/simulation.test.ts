@@ -1,9 +1,12 @@
+import type { IDataObject } from 'n8n-workflow';
+
 import { isEnded } from '../../../../nodes/VoipbinRecording/model/recording';
 import { passesFilters } from '../../../../nodes/VoipbinRecording/trigger/decide';
 import type {
 	TriggerEvent,
 	TriggerOptions,
 } from '../../../../nodes/VoipbinRecording/trigger/decide';
+import { writeState } from '../../../../nodes/VoipbinRecording/trigger/state';
 import type { TriggerState } from '../../../../nodes/VoipbinRecording/trigger/state';
 import { seeded } from '../../../helpers/random';
 import { ALL_EVENTS, ENDED_ONLY, FakeServer, runPoll } from './model';
@@ -37,11 +40,25 @@ const NEXT: Record<string, string> = {
 	stopping: 'ended',
 };
 const CAPS = [1, 5, 20, 100, Infinity];
+const endedIds = (events: TriggerEvent[]) =>
+	events.filter((e) => e.kind === 'ended').map((e) => e.recording.id);
 const PAGE = 100;
 
 function pagesFor(items: number): number {
 	// The first page brings 100, each later one 99 fresh (the iterator repeats the boundary item).
 	return items <= PAGE ? 1 : 1 + Math.ceil((items - PAGE) / (PAGE - 1));
+}
+
+/**
+ * Times the bound's "pending" part pays for: pending recordings, and, counted as one pending
+ * each, a watched microsecond (more than a page in one µs) and the backfill's next page.
+ */
+function watchedTimes(state: TriggerState): number[] {
+	return [
+		...state.pending.map((p) => p[1]),
+		...state.overflowGroups.map(([micros]) => micros),
+		...(state.backfill ? [state.backfill[0] - 1] : []),
+	];
 }
 
 function simulate(world: World) {
@@ -109,11 +126,12 @@ function simulate(world: World) {
 				r.createdMicros > memory.cursorMicros ||
 				(r.createdMicros === memory.cursorMicros && !memory.cursorIds.includes(r.id));
 			const fresh = visible.filter(isNew).length;
+			const watched = watchedTimes(memory);
 			let pendingPart = 0;
-			if (memory.pending.length) {
-				const oldest = Math.min(...memory.pending.map((p) => p[1]));
+			if (watched.length) {
+				const oldest = Math.min(...watched);
 				const above = visible.filter((r) => r.createdMicros >= oldest).length;
-				pendingPart = Math.min(pagesFor(above), memory.pending.length);
+				pendingPart = Math.min(pagesFor(above), watched.length);
 			}
 			bound = pendingPart + (fresh ? pagesFor(fresh) : 0) + 1;
 		}
@@ -244,4 +262,58 @@ describe('random worlds: requests per poll', () => {
 			expect(maxRequests).toBeGreaterThan(2);
 		},
 	);
+});
+
+describe('a contact center: 1,000 recordings in progress at once', () => {
+	it('emits each ended recording in the first poll after it ends, within the request bound', () => {
+		const rng = seeded(11);
+		const server = new FakeServer();
+		let now = T0;
+		const create = (status: string) => server.create((now += 1 + Math.floor(rng() * 2e6)), status);
+		for (let i = 0; i < 5000; i++) create('ended');
+		let state = runPoll(server, null, ENDED_ONLY, now).state;
+		const live: ServerRecording[] = [];
+		let maxPending = 0;
+		let maxBytes = 0;
+		for (let poll = 0; poll < 60; poll++) {
+			const endedNow: string[] = [];
+			if (poll >= 17) {
+				// Steady: 40 of those in progress end, 40 start, 10 short ones come and go.
+				for (let i = 0; i < 40; i++) {
+					const [r] = live.splice(Math.floor(rng() * live.length), 1);
+					server.setStatus(r, 'ended', (now += 1000));
+					endedNow.push(r.id);
+				}
+			}
+			const starting = poll < 17 ? 60 : 40;
+			for (let i = 0; i < starting; i++) live.push(create('recording'));
+			for (let i = 0; i < (poll < 17 ? 20 : 10); i++) endedNow.push(create('ended').id);
+
+			const visible = server.visible();
+			const fresh = visible.filter((r) => r.createdMicros > state.cursorMicros).length;
+			const watched = watchedTimes(state);
+			const above = visible.filter((r) => r.createdMicros >= Math.min(...watched)).length;
+			const bound =
+				pagesFor(fresh) + 1 + (watched.length ? Math.min(pagesFor(above), watched.length) : 0);
+
+			const result = runPoll(server, state, ENDED_ONLY, now);
+			expect(result.requests).toBeLessThanOrEqual(bound);
+			// Every recording that ended since the last poll, in this poll: none waits longer.
+			expect(endedIds(result.events).sort()).toEqual(endedNow.sort());
+			expect(result.more).toBe(false);
+			state = result.state;
+			const stored: IDataObject = {};
+			writeState(stored, state);
+			maxBytes = Math.max(maxBytes, Buffer.byteLength(JSON.stringify(stored)));
+			maxPending = Math.max(maxPending, state.pending.length);
+		}
+		expect(maxPending).toBeGreaterThanOrEqual(1000);
+		expect(state.pending).toHaveLength(live.length);
+		// A few bytes per recording in progress (the whole state, cursor ids included).
+		expect(maxBytes / maxPending).toBeLessThan(20);
+		for (const r of live) server.setStatus(r, 'ended', (now += 1000));
+		const last = runPoll(server, state, ENDED_ONLY, now);
+		expect(endedIds(last.events).sort()).toEqual(live.map((r) => r.id).sort());
+		expect(last.state.pending).toEqual([]);
+	});
 });
