@@ -60,8 +60,8 @@ export class Api {
 			this.world.deleteRecording(recording);
 			ex.json(200, this.world.recordingJson(recording));
 		});
-		this.route('GET', `/v1.0/recordingfiles/${id}`, (ex, [rid], account) => {
-			const url = this.storage.signedUrlFor(this.ownRecording(rid, account).id);
+		this.route('GET', `/v1.0/recordingfiles/${id}`, async (ex, [rid], account) => {
+			const url = await this.storage.signedUrlFor(this.ownRecording(rid, account).id);
 			ex.json(307, url, { location: url });
 		});
 		this.route('POST', `/v1.0/calls/${id}/recording_start`, (ex, [cid], account) =>

@@ -3,19 +3,50 @@
  * are used up one request at a time and then clear themselves, so `get()` shows what is left.
  */
 
+/**
+ * Two kinds, counted apart. What a ZIP holds (`corruptWavHeader`, `onlyDirection`, `emptyZip`) is
+ * decided when `/recordingfiles` signs a link, as the real storage manager caches a partial or bad
+ * ZIP as an object of its own: every request to that link sees the same bad object. How a response
+ * is delivered (`truncateAt`, `ignoreRange`, `stallAfter`) applies per storage response.
+ */
 export interface StorageFault {
-	/** End the ZIP body after this many bytes. */
+	/** End the body after this many bytes. */
 	truncateAt?: number;
 	/** `end` finishes the response cleanly (a short but "successful" body); `destroy` drops the socket. */
 	truncateMode?: 'end' | 'destroy';
+	/** Send this many bytes of the body, then nothing more (the connection stays open). */
+	stallAfter?: number;
+	/** Answer a `Range` request with the whole object and 200, as a storage without ranges does. */
+	ignoreRange?: boolean;
 	/** WAV headers declare one second more audio than follows. */
 	corruptWavHeader?: boolean;
 	/** Leave the other direction of a call out of the ZIP. */
 	onlyDirection?: 'in' | 'out';
 	/** Serve the 22-byte empty ZIP whatever is registered. */
 	emptyZip?: boolean;
-	/** How many storage responses this applies to; all while unset. */
+	/** How many signed links (content faults) and storage responses (delivery faults) this applies to; all while unset. */
 	count?: number;
+}
+
+export type StorageContentFault = Pick<
+	StorageFault,
+	'corruptWavHeader' | 'onlyDirection' | 'emptyZip'
+>;
+export type StorageDeliveryFault = Pick<
+	StorageFault,
+	'truncateAt' | 'truncateMode' | 'stallAfter' | 'ignoreRange'
+>;
+
+const CONTENT_FIELDS = ['corruptWavHeader', 'onlyDirection', 'emptyZip'] as const;
+const DELIVERY_FIELDS = ['truncateAt', 'truncateMode', 'stallAfter', 'ignoreRange'] as const;
+
+function pick<K extends keyof StorageFault>(
+	fault: StorageFault,
+	fields: readonly K[],
+): Pick<StorageFault, K> | null {
+	const picked: Pick<StorageFault, K> = {} as Pick<StorageFault, K>;
+	for (const field of fields) if (fault[field] !== undefined) picked[field] = fault[field];
+	return Object.keys(picked).length > 0 ? picked : null;
 }
 
 export interface FaultSettings {
@@ -33,6 +64,8 @@ export interface FaultSettings {
 	/** Every API and storage response waits this long (real time) first. */
 	delayMs: number;
 	storage: StorageFault | null;
+	/** The storage link's speed in bytes per second, shared by all its responses; 0: unlimited. */
+	storageBytesPerSecond: number;
 	/** Every Nth `GET /v1.0/recordings` first creates `count` new ended recordings for that customer. */
 	createDuringListing: { count: number; everyNthListRequest: number } | null;
 }
@@ -54,6 +87,7 @@ function defaults(): FaultSettings {
 		reset: null,
 		delayMs: 0,
 		storage: null,
+		storageBytesPerSecond: 0,
 		createDuringListing: null,
 	};
 }
@@ -70,6 +104,8 @@ function validate(patch: FaultPatch): void {
 	const known = Object.keys(defaults());
 	for (const key of Object.keys(patch)) check(known.includes(key), `unknown fault "${key}"`);
 	const { rateLimit, status429, status5xx, reset, delayMs, storage, createDuringListing } = patch;
+	const rate = patch.storageBytesPerSecond;
+	if (rate != null) check(typeof rate === 'number' && rate >= 0, 'storageBytesPerSecond');
 	if (rateLimit != null) check(rateLimit === 'on' || rateLimit === 'off', 'rateLimit is on or off');
 	if (status429) {
 		check(isCount(status429.count), 'status429.count');
@@ -90,6 +126,7 @@ function validate(patch: FaultPatch): void {
 		const only = storage.onlyDirection;
 		check(only === undefined || only === 'in' || only === 'out', 'storage.onlyDirection');
 		check(storage.count === undefined || isCount(storage.count), 'storage.count');
+		check(storage.stallAfter === undefined || isCount(storage.stallAfter), 'storage.stallAfter');
 	}
 	if (createDuringListing) {
 		check(isCount(createDuringListing.count), 'createDuringListing.count');
@@ -101,6 +138,8 @@ function validate(patch: FaultPatch): void {
 export class Faults implements FaultControl {
 	private settings = defaults();
 	private listRequests = 0;
+	/** What is left of a counted storage fault, per kind. */
+	private storageLeft = { links: 0, responses: 0 };
 
 	set(patch: FaultPatch): void {
 		validate(patch);
@@ -112,6 +151,13 @@ export class Faults implements FaultControl {
 		}
 		this.settings = next as unknown as FaultSettings;
 		if (patch.createDuringListing !== undefined) this.listRequests = 0;
+		const storage = this.settings.storage;
+		if (patch.storage !== undefined && storage?.count !== undefined) {
+			this.storageLeft = {
+				links: pick(storage, CONTENT_FIELDS) ? storage.count : 0,
+				responses: pick(storage, DELIVERY_FIELDS) ? storage.count : 0,
+			};
+		}
 	}
 
 	reset(): void {
@@ -148,15 +194,29 @@ export class Faults implements FaultControl {
 		return null;
 	}
 
-	/** The storage fault for this response, used up. */
-	takeStorageFault(): StorageFault | null {
+	/** What the ZIP behind a link being signed now holds wrong, used up. */
+	takeStorageContentFault(): StorageContentFault | null {
+		return this.takeStorage('links', CONTENT_FIELDS);
+	}
+
+	/** How this storage response is to be delivered wrong, used up. */
+	takeStorageDeliveryFault(): StorageDeliveryFault | null {
+		return this.takeStorage('responses', DELIVERY_FIELDS);
+	}
+
+	private takeStorage<K extends keyof StorageFault>(
+		kind: 'links' | 'responses',
+		fields: readonly K[],
+	): Pick<StorageFault, K> | null {
 		const storage = this.settings.storage;
-		if (!storage) return null;
-		if (storage.count !== undefined) {
-			if (storage.count <= 0) return null;
-			this.settings.storage = storage.count > 1 ? { ...storage, count: storage.count - 1 } : null;
-		}
-		return storage;
+		const fault = storage && pick(storage, fields);
+		if (!storage || !fault) return null;
+		if (storage.count === undefined) return fault;
+		if (this.storageLeft[kind] <= 0) return null;
+		this.storageLeft[kind]--;
+		const left = Math.max(this.storageLeft.links, this.storageLeft.responses);
+		this.settings.storage = left > 0 ? { ...storage, count: left } : null;
+		return fault;
 	}
 
 	/** How many recordings to create before answering this list request. */
@@ -173,5 +233,9 @@ export class Faults implements FaultControl {
 
 	get delayMs(): number {
 		return this.settings.delayMs;
+	}
+
+	get storageBytesPerSecond(): number {
+		return this.settings.storageBytesPerSecond;
 	}
 }

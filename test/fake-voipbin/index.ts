@@ -237,6 +237,7 @@ export async function startFakeVoipbin(options: FakeVoipbinOptions = {}): Promis
 			return stats;
 		},
 		async close() {
+			storage.close();
 			await Promise.all(
 				[apiServer, storageServer].map(
 					(server) =>
