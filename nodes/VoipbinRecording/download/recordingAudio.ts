@@ -1,21 +1,35 @@
-import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import type { Recording } from '../model/recording';
 import { recordingTime } from '../model/recording';
 import { redactSecrets } from '../transport/errors';
 import type { VoipbinContext } from '../transport/request';
-import { AudioNotReadyError, UnsupportedAudioError, extractAudio } from './audioFiles';
-import type { AudioIo, AudioOutput, AudioResult, Direction } from './audioFiles';
-import { toNodeReadable } from './nodeReadable';
-import { openStorageStream, requestRecordingFileUrl } from './storage';
+import { AudioNotReadyError, UnsupportedAudioError } from './audioModel';
+import type { AudioIo, AudioOutput, AudioResult, Direction } from './audioModel';
+import { BinaryStream } from './binaryStream';
+import { extractAudio } from './extractAudio';
+import { sleepUnlessAborted } from './sleep';
+import { openStorageRange, openStorageStream, requestRecordingFileUrl } from './storage';
+import type { StorageOptions } from './storage';
 
 export interface AudioDownloadOptions {
 	outputAs: AudioOutput;
-	/** How long to keep asking while the files are not there or not whole. */
+	/** How long to keep asking while the files are not there or not whole: the whole download's limit. */
 	maxWaitMs: number;
 	allowMissingDirection: boolean;
 	itemIndex?: number;
+	/** A storage body that sends nothing for this long fails the attempt (default 60 s). */
+	stallTimeoutMs?: number;
+	/** The execution's cancel signal: stops requests, streams and waits. */
+	signal?: AbortSignal;
+	/**
+	 * `GET /recordingfiles/{id}` already sent (at the same time as `GET /recordings/{id}`): used for
+	 * the first attempt.
+	 */
+	firstFileUrl?: Promise<string>;
 }
+
+export const DEFAULT_STALL_TIMEOUT_MS = 60_000;
 
 /** Backoff between attempts while the files are being stored: 2 s, 4 s, 8 s … at most 30 s. */
 const FIRST_RETRY_MS = 2_000;
@@ -43,6 +57,10 @@ export async function downloadRecordingAudio(
 	options: AudioDownloadOptions,
 ): Promise<RecordingAudio> {
 	const expected: Direction[] = recording.reference_type === 'confbridge' ? ['in'] : ['in', 'out'];
+	const storage: StorageOptions = {
+		stallTimeoutMs: options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS,
+		signal: options.signal,
+	};
 	const started = Date.now();
 	let delay = FIRST_RETRY_MS;
 	for (let attempt = 1; ; attempt++) {
@@ -51,8 +69,12 @@ export async function downloadRecordingAudio(
 		const acceptMissing =
 			options.allowMissingDirection && (lastAttempt || elapsed >= MISSING_DIRECTION_GRACE_MS);
 		try {
-			const url = await requestRecordingFileUrl(ctx, recording.id, options.itemIndex);
-			const result = await extractAudio(storageIo(ctx, url), {
+			options.signal?.throwIfAborted();
+			const url =
+				attempt === 1 && options.firstFileUrl
+					? await options.firstFileUrl
+					: await requestRecordingFileUrl(ctx, recording.id, options.itemIndex);
+			const result = await extractAudio(storageIo(ctx, url, storage), {
 				outputAs: options.outputAs,
 				expected,
 				allowMissingDirection: acceptMissing,
@@ -60,6 +82,7 @@ export async function downloadRecordingAudio(
 			});
 			return { ...result, attempts: attempt };
 		} catch (error) {
+			if (options.signal?.aborted) throw cancelled(ctx, recording, options.itemIndex);
 			const fatal = fatalError(ctx, recording, error, options.itemIndex);
 			if (fatal) throw fatal;
 			const waited = Date.now() - started;
@@ -69,10 +92,28 @@ export async function downloadRecordingAudio(
 			ctx.logger.debug(
 				`VoIPBIN recording ${recording.id}: audio not ready (${redactSecrets(error.message)}); retrying in ${delay} ms`,
 			);
-			await sleep(delay);
+			try {
+				await sleepUnlessAborted(delay, options.signal);
+			} catch {
+				throw cancelled(ctx, recording, options.itemIndex);
+			}
 			delay = Math.min(delay * 2, MAX_RETRY_MS);
 		}
 	}
+}
+
+function cancelled(
+	ctx: VoipbinContext,
+	recording: Recording,
+	itemIndex: number | undefined,
+): NodeOperationError {
+	return new NodeOperationError(
+		ctx.getNode(),
+		`The download of recording ${recording.id} was cancelled`,
+		{
+			itemIndex,
+		},
+	);
 }
 
 /**
@@ -136,12 +177,15 @@ export function audioBaseName(recording: Recording): string {
 	return `recording_${stamp}_${recording.id}`;
 }
 
-function storageIo(ctx: VoipbinContext, url: string): AudioIo {
+function storageIo(ctx: VoipbinContext, url: string, options: StorageOptions): AudioIo {
 	return {
-		open: async () => await openStorageStream(ctx, url),
-		store: async (chunks, fileName, mimeType, template) =>
+		open: async () => await openStorageStream(ctx, url, options),
+		openRange: async (range) => await openStorageRange(ctx, url, range, options),
+		// prepareBinaryData is typed for a Buffer or a Readable: BinaryStream is the part of a
+		// Readable that n8n's stores use (see binaryStream.ts).
+		store: async (chunks, fileName, mimeType) =>
 			await ctx.helpers.prepareBinaryData(
-				toNodeReadable(template, chunks) as Buffer,
+				new BinaryStream(chunks) as unknown as Buffer,
 				fileName,
 				mimeType,
 			),

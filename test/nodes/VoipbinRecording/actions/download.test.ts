@@ -131,7 +131,7 @@ describe('a call recording', () => {
 		const storage = fake.requests.filter((r) => r.host === 'storage');
 		expect(storage.length).toBeGreaterThan(0);
 		for (const request of storage) {
-			expect(request.status).toBe(200);
+			expect([200, 206]).toContain(request.status);
 			expect(request.query.accesskey).toBeUndefined();
 			expect(request.query.token).toBeUndefined();
 			expect(request.headers.authorization).toBeUndefined();
@@ -190,8 +190,8 @@ describe('readiness: never hands over an incomplete file', () => {
 		['an empty ZIP', { emptyZip: true }],
 	])('retries %s and succeeds once the file is whole', async (_, storage) => {
 		const id = fake.createRecording(account.customerId, { durationSeconds: 1 }).id;
-		// Both streams of the first attempt (mono mix reads the signed URL twice) get the fault.
-		fake.faults.set({ storage: { ...storage, count: 2 } });
+		// The first attempt's link (a bad ZIP object), or its first storage response, gets the fault.
+		fake.faults.set({ storage: { ...storage, count: 1 } });
 		const [item] = await download(id);
 		expect((item.json.audio as { attempts: number }).attempts).toBe(2);
 		expect(wavInfo(await readBinary(item.binary!.data)).dataBytes).toBe(16000);
