@@ -58,7 +58,18 @@ export interface FaultSettings {
 	 * The next `count` API requests fail with this status (502/504 as a load balancer's HTML),
 	 * after `after` requests have passed (default 0): a client fails halfway through its work.
 	 */
-	status5xx: { count: number; status: 500 | 502 | 503 | 504; after?: number } | null;
+	status5xx: {
+		count: number;
+		status: 500 | 502 | 503 | 504;
+		after?: number;
+		/** Only requests of this route, e.g. `GET /v1.0/recordingfiles/{id}`; all while unset. */
+		route?: string;
+	} | null;
+	/**
+	 * The next `count` `/recordingfiles` redirects carry a broken `Location`: none, a relative one, or
+	 * one that is not http(s) (as a misconfigured proxy in front of the API might send).
+	 */
+	fileLocation: { count: number; kind: 'missing' | 'relative' | 'not-http' } | null;
 	/** The socket of the next `count` API requests is destroyed without a response. */
 	reset: { count: number } | null;
 	/** Every API and storage response waits this long (real time) first. */
@@ -87,6 +98,7 @@ function defaults(): FaultSettings {
 		reset: null,
 		delayMs: 0,
 		storage: null,
+		fileLocation: null,
 		storageBytesPerSecond: 0,
 		createDuringListing: null,
 	};
@@ -118,6 +130,11 @@ function validate(patch: FaultPatch): void {
 		check(status5xx.after === undefined || isCount(status5xx.after), 'status5xx.after');
 	}
 	if (reset) check(isCount(reset.count), 'reset.count');
+	const location = patch.fileLocation;
+	if (location) {
+		check(isCount(location.count), 'fileLocation.count');
+		check(['missing', 'relative', 'not-http'].includes(location.kind), 'fileLocation.kind');
+	}
 	if (delayMs != null) check(typeof delayMs === 'number' && delayMs >= 0, 'delayMs');
 	if (storage) {
 		check(storage.truncateAt === undefined || isCount(storage.truncateAt), 'storage.truncateAt');
@@ -170,11 +187,14 @@ export class Faults implements FaultControl {
 	}
 
 	/** The first counted API fault that applies to this request, used up. */
-	takeApiFault():
-		| { kind: 'reset' }
-		| { kind: 'status'; status: number; retryAfter?: number }
-		| null {
-		const { reset, status5xx, status429 } = this.settings;
+	takeApiFault(
+		route: string,
+	): { kind: 'reset' } | { kind: 'status'; status: number; retryAfter?: number } | null {
+		const { reset, status429 } = this.settings;
+		const status5xx =
+			this.settings.status5xx?.route === undefined || this.settings.status5xx.route === route
+				? this.settings.status5xx
+				: null;
 		if (reset && reset.count > 0) {
 			this.settings.reset = reset.count > 1 ? { count: reset.count - 1 } : null;
 			return { kind: 'reset' };
@@ -217,6 +237,14 @@ export class Faults implements FaultControl {
 		const left = Math.max(this.storageLeft.links, this.storageLeft.responses);
 		this.settings.storage = left > 0 ? { ...storage, count: left } : null;
 		return fault;
+	}
+
+	/** The broken `Location` this `/recordingfiles` redirect is to carry, used up. */
+	takeFileLocationFault(): 'missing' | 'relative' | 'not-http' | null {
+		const fault = this.settings.fileLocation;
+		if (!fault || fault.count <= 0) return null;
+		this.settings.fileLocation = fault.count > 1 ? { ...fault, count: fault.count - 1 } : null;
+		return fault.kind;
 	}
 
 	/** How many recordings to create before answering this list request. */

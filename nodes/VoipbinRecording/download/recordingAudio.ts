@@ -1,4 +1,4 @@
-import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
 
 import type { Recording } from '../model/recording';
 import { recordingTime } from '../model/recording';
@@ -8,7 +8,6 @@ import { AudioNotReadyError, UnsupportedAudioError } from './audioModel';
 import type { AudioIo, AudioOutput, AudioResult, Direction } from './audioModel';
 import { BinaryStream } from './binaryStream';
 import { extractAudio } from './extractAudio';
-import { sleepUnlessAborted } from './sleep';
 import { openStorageRange, openStorageStream, requestRecordingFileUrl } from './storage';
 import type { StorageOptions } from './storage';
 
@@ -93,7 +92,7 @@ export async function downloadRecordingAudio(
 				`VoIPBIN recording ${recording.id}: audio not ready (${redactSecrets(error.message)}); retrying in ${delay} ms`,
 			);
 			try {
-				await sleepUnlessAborted(delay, options.signal);
+				await sleep(delay, options.signal);
 			} catch {
 				throw cancelled(ctx, recording, options.itemIndex);
 			}

@@ -3,13 +3,12 @@
  * (never followed with the credential), and GETs of that link on the storage host, whole or by
  * byte range, with a watch on bodies that stop sending.
  */
-import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
 import type { IHttpRequestOptions, IN8nHttpFullResponse } from 'n8n-workflow';
 
 import { voipbinApiRequest } from '../transport/request';
 import type { VoipbinContext } from '../transport/request';
 import { AudioNotReadyError } from './audioModel';
-import { sleepUnlessAborted } from './sleep';
 
 /**
  * `GET /recordingfiles/{id}`: the signed storage URL the API redirects to (not followed here).
@@ -203,8 +202,13 @@ function watchedBody(
 ): BodyStream {
 	const host = new URL(url).host;
 	let failure: Error | undefined;
+	let rejectFailed: (error: Error) => void = () => undefined;
+	// A pending read does not always end when the body is destroyed: it is raced against this.
+	const failed = new Promise<never>((_, reject) => (rejectFailed = reject));
+	failed.catch(() => undefined);
 	const fail = (error: Error) => {
 		failure ??= error;
+		rejectFailed(failure);
 		body.destroy?.(error);
 	};
 	async function* chunks(): AsyncGenerator<Uint8Array> {
@@ -216,7 +220,7 @@ function watchedBody(
 		options.signal?.addEventListener('abort', onCancel, { once: true });
 		const watch = (async () => {
 			while (!done.signal.aborted) {
-				await sleepUnlessAborted(Math.min(WATCH_STEP_MS, options.stallTimeoutMs), done.signal);
+				await sleep(Math.min(WATCH_STEP_MS, options.stallTimeoutMs), done.signal);
 				if (waitingSince !== undefined && Date.now() - waitingSince >= options.stallTimeoutMs) {
 					const seconds = Math.round(options.stallTimeoutMs / 1000);
 					return fail(new Error(`the storage host ${host} sent no data for ${seconds} s`));
@@ -230,7 +234,7 @@ function watchedBody(
 				waitingSince = Date.now();
 				let next: IteratorResult<Uint8Array>;
 				try {
-					next = await iterator.next();
+					next = await Promise.race([iterator.next(), failed]);
 				} catch (error) {
 					throw failure ?? error;
 				}
@@ -249,7 +253,7 @@ function watchedBody(
 			done.abort();
 			options.signal?.removeEventListener('abort', onCancel);
 			if (received !== expectedBytes) body.destroy?.();
-			await iterator.return?.();
+			if (!failure) await iterator.return?.();
 			await watch;
 		}
 	}
