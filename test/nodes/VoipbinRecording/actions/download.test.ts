@@ -11,6 +11,7 @@ import { startFakeVoipbin } from '../../../fake-voipbin';
 import type { FakeAccount, FakeVoipbin } from '../../../fake-voipbin';
 import {
 	accessKeyCredential,
+	executeContext,
 	readBinary,
 	runNode,
 	useFilesystemBinaryData,
@@ -424,6 +425,32 @@ describe('faults of the storage and the file link', () => {
 		await expect(waiting).rejects.toThrow(`The audio of recording ${id} is not ready`);
 		// It ends where the 4 s limit ends (a last attempt may run past it), not 4 s after the end.
 		expect(Date.now() - started).toBeLessThan(5500);
+	});
+});
+
+describe('cancelling the execution', () => {
+	/** A download whose execution is cancelled `afterMs` after it started; resolves with how long it ran. */
+	async function cancelledAfter(afterMs: number, parameters: Record<string, unknown>) {
+		const cancel = new AbortController();
+		const ctx = executeContext(node, { operation: 'download', ...parameters }, { credential });
+		// n8n hands a node the execution's cancel signal through this method.
+		Object.assign(ctx, { getExecutionCancelSignal: () => cancel.signal });
+		const started = Date.now();
+		setTimeout(() => cancel.abort(), afterMs);
+		await expect(node.execute!.call(ctx)).rejects.toThrow('was cancelled');
+		return Date.now() - started - afterMs;
+	}
+
+	it('stops waiting between attempts at once', async () => {
+		const id = fake.createRecording(account.customerId, { durationSeconds: 1 }).id;
+		fake.faults.set({ storage: { emptyZip: true } });
+		expect(await cancelledAfter(500, { recordingId: id })).toBeLessThan(1000);
+	});
+
+	it('stops a transfer at once', async () => {
+		const id = fake.createRecording(account.customerId, { durationSeconds: 1 }).id;
+		fake.faults.set({ storage: { stallAfter: 100 } });
+		expect(await cancelledAfter(500, { recordingId: id, outputAs: 'zip' })).toBeLessThan(1000);
 	});
 });
 
