@@ -10,7 +10,8 @@ export const TARGET_ONE_MINUTE = 0.8;
 /** RSS growth may differ this much between recording lengths and still count as flat. */
 export const FLAT_MB = TARGET_RSS_MB / 10;
 
-const rateName = (rate: number) => (rate === 0 ? 'unlimited' : `${round(rate / MB)} MB/s`);
+export const rateName = (rate: number): string =>
+	rate === 0 ? 'unlimited' : `${round(rate / MB)} MB/s`;
 
 /** The ratio a row must reach, or undefined on the unlimited link (reported against the CPU limit). */
 export function ratioTarget(row: DownloadRow): number | undefined {

@@ -32,7 +32,7 @@ import {
 	table,
 } from './common';
 import type { DownloadCaseResult } from './download-case';
-import { downloadSection, downloadTable } from './download-report';
+import { downloadSection, downloadTable, rateName } from './download-report';
 
 export const MINUTES = [1, 10, 60, 120];
 export const MODES = ['zip', 'separate', 'stereo', 'monoMix'];
@@ -212,10 +212,6 @@ function writeSection(result: DownloadResult): void {
 	if (start < 0 || end < 0) throw new Error('bench/RESULTS.md has no section 3 to replace');
 	writeFileSync(path, text.slice(0, start) + downloadSection(result) + text.slice(end));
 	console.log('Wrote section 3 of bench/RESULTS.md');
-}
-
-export function rateName(rate: number): string {
-	return rate === 0 ? 'unlimited' : `${round(rate / MB)} MB/s`;
 }
 
 function loadAverage(): string {

@@ -2,7 +2,7 @@
 
 const EMPTY = Buffer.alloc(0);
 
-export function toBuffer(chunk: Uint8Array): Buffer {
+function toBuffer(chunk: Uint8Array): Buffer {
 	return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
 }
 

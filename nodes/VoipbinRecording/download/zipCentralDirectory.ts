@@ -109,7 +109,7 @@ export function checkListedEntries(seen: EntryRecord[], listed: EntryRecord[]): 
 }
 
 /** Reads the end record (after the zip64 end record and locator, if present) and checks it. */
-export async function readEndRecords(
+async function readEndRecords(
 	input: ByteReader,
 	firstSignature: number,
 	actual: { count: number; start: number; size: number },

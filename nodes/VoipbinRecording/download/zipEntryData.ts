@@ -53,7 +53,7 @@ const HOLD_BACK = 24 + 3;
 const MIN_PIECE = 65536;
 const EMPTY = Buffer.alloc(0);
 
-export interface Sizes {
+interface Sizes {
 	crc: number;
 	compressed: number;
 	uncompressed: number;
