@@ -202,13 +202,13 @@ function watchedBody(
 ): BodyStream {
 	const host = new URL(url).host;
 	let failure: Error | undefined;
-	let rejectFailed: (error: Error) => void = () => undefined;
-	// A pending read does not always end when the body is destroyed: it is raced against this.
-	const failed = new Promise<never>((_, reject) => (rejectFailed = reject));
-	failed.catch(() => undefined);
+	// A pending read does not always end when the body is destroyed, so each read is raced against
+	// a promise of its own that a failure rejects. (One promise for all reads would keep every
+	// chunk alive through the reactions piling up on it.)
+	let interrupt: ((error: Error) => void) | undefined;
 	const fail = (error: Error) => {
 		failure ??= error;
-		rejectFailed(failure);
+		interrupt?.(failure);
 		body.destroy?.(error);
 	};
 	async function* chunks(): AsyncGenerator<Uint8Array> {
@@ -233,10 +233,13 @@ function watchedBody(
 				if (failure) throw failure;
 				waitingSince = Date.now();
 				let next: IteratorResult<Uint8Array>;
+				const interrupted = new Promise<never>((_, reject) => (interrupt = reject));
 				try {
-					next = await Promise.race([iterator.next(), failed]);
+					next = await Promise.race([iterator.next(), interrupted]);
 				} catch (error) {
 					throw failure ?? error;
+				} finally {
+					interrupt = undefined;
 				}
 				waitingSince = undefined;
 				if (failure) throw failure;
