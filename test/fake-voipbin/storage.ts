@@ -25,6 +25,8 @@ import { zipStream, type ZipSourceEntry } from './zip-writer';
 const BUCKET = 'voipbin-fake-bucket';
 const EXPIRES_SECONDS = 86400;
 const READ_CHUNK = 64 * 1024;
+/** How much unused link time a sender may catch up on. */
+const BURST_SECONDS = 0.05;
 
 interface StoredZip {
 	/** Where the object's bytes are, once built. */
@@ -61,17 +63,23 @@ function xmlError(code: string, message: string, details?: string): string {
 	return `<?xml version='1.0' encoding='UTF-8'?><Error><Code>${code}</Code><Message>${message}</Message>${detail}</Error>`;
 }
 
-/** A link's bandwidth, shared by all responses at once: each chunk waits for its turn. */
+/**
+ * A link's bandwidth, shared by all responses at once: a token bucket. Bytes sent cost tokens, which
+ * come back at the link's rate and are saved up for at most BURST_SECONDS, so a sender that is a
+ * little late (a timer, a disk read) catches up instead of losing that time, as on a real link.
+ */
 class Pacer {
-	private nextFreeMs = 0;
+	private tokens = 0;
+
+	private at = performance.now();
 
 	async take(bytes: number, bytesPerSecond: number): Promise<void> {
 		if (bytesPerSecond <= 0) return;
 		const now = performance.now();
-		const start = Math.max(now, this.nextFreeMs);
-		this.nextFreeMs = start + (bytes / bytesPerSecond) * 1000;
-		const wait = this.nextFreeMs - now;
-		if (wait >= 1) await sleep(wait);
+		const refill = ((now - this.at) / 1000) * bytesPerSecond;
+		this.tokens = Math.min(bytesPerSecond * BURST_SECONDS, this.tokens + refill) - bytes;
+		this.at = now;
+		if (this.tokens < 0) await sleep((-this.tokens / bytesPerSecond) * 1000);
 	}
 }
 
