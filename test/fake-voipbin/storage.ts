@@ -25,8 +25,8 @@ import { zipStream, type ZipSourceEntry } from './zip-writer';
 const BUCKET = 'voipbin-fake-bucket';
 const EXPIRES_SECONDS = 86400;
 const READ_CHUNK = 64 * 1024;
-/** How much unused link time a sender may catch up on. */
-const BURST_SECONDS = 0.05;
+/** How many unused bytes of the link a sender may catch up on: two chunks. */
+const BURST_BYTES = 2 * READ_CHUNK;
 
 interface StoredZip {
 	/** Where the object's bytes are, once built. */
@@ -65,8 +65,9 @@ function xmlError(code: string, message: string, details?: string): string {
 
 /**
  * A link's bandwidth, shared by all responses at once: a token bucket. Bytes sent cost tokens, which
- * come back at the link's rate and are saved up for at most BURST_SECONDS, so a sender that is a
- * little late (a timer, a disk read) catches up instead of losing that time, as on a real link.
+ * come back at the link's rate and are saved up to BURST_BYTES, so a sender that is a little late
+ * (a timer, a disk read) catches up instead of losing that time, while an idle link saves up too
+ * little to send a file faster than its rate.
  */
 class Pacer {
 	private tokens = 0;
@@ -77,7 +78,7 @@ class Pacer {
 		if (bytesPerSecond <= 0) return;
 		const now = performance.now();
 		const refill = ((now - this.at) / 1000) * bytesPerSecond;
-		this.tokens = Math.min(bytesPerSecond * BURST_SECONDS, this.tokens + refill) - bytes;
+		this.tokens = Math.min(BURST_BYTES, this.tokens + refill) - bytes;
 		this.at = now;
 		if (this.tokens < 0) await sleep((-this.tokens / bytesPerSecond) * 1000);
 	}
