@@ -114,8 +114,8 @@ export interface FakeProcess {
 const ACCESS_KEY = 'bench-access-key';
 
 /**
- * The fake VoIPBIN in its own process, so that its CPU (it deflates every ZIP on the fly) and its
- * memory do not count against the process being measured. Files are there as soon as a recording
+ * The fake VoIPBIN in its own process, so that its CPU (it builds each ZIP once, then serves the
+ * stored object) and its memory do not count against the process being measured. Files are there as soon as a recording
  * ends (`--files-delay-ms 0`), and the rate limit is off: we measure transfer, not waiting.
  */
 export async function startFakeProcess(): Promise<FakeProcess> {
@@ -180,12 +180,15 @@ export async function signedZipUrl(
 	return location;
 }
 
-/** `curl` fetching a URL to /dev/null: seconds and bytes, as curl itself reports them. */
-export async function curlFetch(url: string): Promise<{ seconds: number; bytes: number }> {
+/** `curl` fetching a URL (to /dev/null by default): seconds and bytes, as curl itself reports them. */
+export async function curlFetch(
+	url: string,
+	output = '/dev/null',
+): Promise<{ seconds: number; bytes: number }> {
 	const child = spawn('curl', [
 		'-s',
 		'-o',
-		'/dev/null',
+		output,
 		'-w',
 		'%{time_total} %{size_download} %{http_code}',
 		url,

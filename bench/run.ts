@@ -10,23 +10,18 @@ import { join } from 'node:path';
 import { MAX_PENDING } from '../nodes/VoipbinRecording/trigger/state';
 import { MB, ROOT, markdownTable, round, runChild } from './common';
 import type { ConcurrentResult } from './concurrent';
-import { YOUNG_CAP_FLAG } from './download';
 import type { DownloadResult } from './download';
+import { downloadSection, ratioTarget } from './download-report';
 import type { PollCostRow } from './poll-cost';
 import type { StateSizeResult } from './state-size';
 import {
-	TARGET_RATIO,
 	TARGET_RSS_MB,
 	concurrentTable,
-	downloadTable,
 	pollCostTable,
 	stateSizeTable,
 	triggerAudioTable,
 } from './tables';
 import type { TriggerAudioResult } from './trigger-audio';
-
-/** RSS growth may differ this much between recording lengths and still count as flat. */
-const FLAT_MB = TARGET_RSS_MB / 10;
 
 const bench = (name: string) => join(ROOT, 'bench', name);
 const load = () =>
@@ -83,9 +78,6 @@ interface All {
 	seconds: number;
 	loadBefore: string;
 }
-
-/** Modes in the order they were run. */
-const MODES_OF = (d: DownloadResult) => [...new Set(d.rows.map((r) => r.mode))];
 
 const md = ({ head, rows }: { head: string[]; rows: Array<Array<string | number>> }) =>
 	markdownTable(head, rows);
@@ -189,98 +181,18 @@ function results(all: All): string {
 	if (!stateOk) misses.push(`State size: above ${kb} KB.`);
 
 	// 3. Download
-	const ratioMisses = download.rows.filter((r) => r.ratio < TARGET_RATIO);
-	const rssMisses = download.rows.filter((r) => r.rssGrowth / MB > TARGET_RSS_MB);
-	const lengths = [...new Set(download.rows.map((r) => r.minutes))].sort((a, b) => a - b);
-	const growthAt = (mode: string, minutes: number) =>
-		(download.rows.find((r) => r.mode === mode && r.minutes === minutes)?.rssGrowth ?? 0) / MB;
-	// From the second length on (10 minutes by default), where V8's young generation has grown.
-	const plateau = Object.fromEntries(
-		MODES_OF(download).map((m) => [
-			m,
-			round(
-				growthAt(m, lengths[lengths.length - 1]) -
-					growthAt(m, lengths[Math.min(1, lengths.length - 1)]),
-			),
-		]),
+	out.push(downloadSection(download));
+	const downloadMisses = download.rows.filter(
+		(r) => ratioTarget(r) !== undefined && r.ratio < (ratioTarget(r) as number),
 	);
-	const flatOk =
-		Object.values(download.youngCappedDeltaMb).every((d) => d <= FLAT_MB) &&
-		Object.values(plateau).every((d) => d <= FLAT_MB);
-	out.push('## 3. Download', '');
-	out.push(
-		"Call recordings (8 kHz 16-bit mono per direction, two directions) through the action node's Download " +
-			"operation in n8n-core's ExecuteContext, in n8n's **filesystem binary mode**; every download in a fresh " +
-			'process (bench/download-case.ts) after a 1-second warm-up download, with the fake VoIPBIN (which builds ' +
-			'and deflates every ZIP as it streams it) in another process. "curl s" is the mean of `curl` fetching the ' +
-			'same signed ZIP URL just before and just after our download; throughput ratio = curl s / ours s on the ' +
-			'same ZIP. "ours s" runs from the node\'s start to its output, so it also holds the two API requests ' +
-			'(`GET /recordings/{id}`, `GET /recordingfiles/{id}`) that come before the ZIP. RSS growth = peak RSS ' +
-			"during the download − RSS just before it (sampled every 10 ms, and the kernel's VmHWM high-water mark; " +
-			'the higher of the two). "ours CPU s" = user + system CPU time of our process during the download.',
-		'',
-	);
-	out.push(md(downloadTable(download)), '');
-	out.push(
-		'Two `curl`s fetching the same ZIP at once (what a mode that reads the ZIP twice is up against):',
-		'',
-		markdownTable(
-			['minutes', 'one curl s (mean)', 'two curls at once s', 'ratio one/two'],
-			download.twoCurls.map((t) => [
-				t.minutes,
-				round(t.oneCurlSeconds, 2),
-				round(t.seconds, 2),
-				round(t.oneCurlSeconds / t.seconds, 2),
-			]),
-		),
-		'',
-		`The shortest and the longest again, in fresh processes with V8's young generation capped (\`node ${YOUNG_CAP_FLAG}\`), ` +
-			'to separate what the download itself holds from the headroom V8 gives its young generation once a process ' +
-			'allocates steadily (two semi-spaces of up to 16 MB each by default on 64-bit Node 20; a 10-minute download grows it fully, a 1-minute one does not):',
-		'',
-		markdownTable(
-			[
-				'mode',
-				...lengths
-					.filter((_, i) => i === 0 || i === lengths.length - 1)
-					.map((m) => `${m} min RSS growth MB (capped)`),
-				'difference MB',
-			],
-			MODES_OF(download).map((mode) => [
-				mode,
-				...download.youngCapped.filter((c) => c.mode === mode).map((c) => round(c.rssGrowth / MB)),
-				download.youngCappedDeltaMb[mode],
-			]),
-		),
-		'',
-	);
-	out.push(
-		`- Target throughput ≥ ${TARGET_RATIO}× curl: ${verdict(ratioMisses.length === 0)}` +
-			(ratioMisses.length
-				? ` (missed by ${ratioMisses.map((r) => `${r.mode} ${r.minutes} min`).join(', ')}).`
-				: '.'),
-		`- Target peak RSS growth ≤ ${TARGET_RSS_MB} MB: ${verdict(rssMisses.length === 0)} (largest ${round(Math.max(...download.rows.map((r) => r.rssGrowth)) / MB)} MB).`,
-		`- Target flat from 1 to 120 minutes (taken as: growth differs by ≤ ${FLAT_MB} MB between the shortest and the longest ` +
-			`with the young generation capped, and between ${lengths[Math.min(1, lengths.length - 1)]} and ${lengths[lengths.length - 1]} minutes uncapped): ${verdict(flatOk)} ` +
-			`(capped ${lengths[0]} → ${lengths[lengths.length - 1]} min: ${Object.entries(
-				download.youngCappedDeltaMb,
-			)
-				.map(([m, d]) => `${m} ${d > 0 ? '+' : ''}${d} MB`)
-				.join(', ')}; ` +
-			`uncapped ${lengths[Math.min(1, lengths.length - 1)]} → ${lengths[lengths.length - 1]} min: ${Object.entries(
-				plateau,
-			)
-				.map(([m, d]) => `${m} ${d > 0 ? '+' : ''}${d} MB`)
-				.join(', ')}; ` +
-			`uncapped ${lengths[0]} → ${lengths[lengths.length - 1]} min, young generation growth included: ${Object.entries(
-				download.spreadMb,
-			)
-				.map(([m, d]) => `${m} ${d} MB`)
-				.join(', ')}).`,
-		'',
-	);
-	if (rssMisses.length) misses.push('Download: peak RSS growth above 64 MB.');
-	if (!flatOk) misses.push('Download: RSS growth not flat across recording lengths.');
+	if (downloadMisses.length) {
+		misses.push(
+			'Download: throughput below target (see section 3, which explains each miss from its figures).',
+		);
+	}
+	if (download.rows.some((r) => r.rssGrowth / MB > TARGET_RSS_MB)) {
+		misses.push('Download: peak RSS growth above 64 MB.');
+	}
 
 	// 4. Trigger with audio
 	const triggerOk =
@@ -304,57 +216,22 @@ function results(all: All): string {
 	// Fixes and misses
 	out.push('## Fixes made because of these benchmarks', '');
 	out.push(
-		'- Commit d788981, `Download: check the original ZIP while storing it; a mixed download reads the ZIP to its end once` ' +
-			'(nodes/VoipbinRecording/download/audioFiles.ts). Output As ZIP stored the body and then read it back to check ' +
-			"it, so the check's time came on top of the transfer (10-minute call: 4.7 s, curl 1.5 s); it is now checked " +
-			'while it is stored (1.9 s). Mono mix and stereo read both ZIP streams to the end after mixing, so one stream ' +
-			'fetched the second half of the ZIP again only to skip it (20–30 % of a mixed download); now the first stream ' +
-			'to reach the end settles the check and the other is closed.',
+		'- Commit d788981, `Download: check the original ZIP while storing it; a mixed download reads the ZIP to its end once`. ' +
+			"Output As ZIP stored the body and then read it back to check it, so the check's time came on top of the " +
+			'transfer (10-minute call: 4.7 s, curl 1.5 s); it is now checked while it is stored (1.9 s).',
+		'- Issue 14: mono mix and stereo read the ZIP through two streams (1.5 transfers, 0.42–0.76× curl) and a ' +
+			"1-minute download sent its two API requests one after the other (0.59×). The ZIP's central directory is now " +
+			"read first with one small ranged request and each direction's entry from its own byte range, both at once " +
+			'(nodes/VoipbinRecording/download/rangedAudio.ts): one transfer in total; the two API requests go out together. ' +
+			"The fake's storage now serves a ZIP built once, as the real one does, instead of deflating it while it sends.",
+		'- Found by this benchmark while writing issue 14: racing every storage read against one shared promise kept each ' +
+			'chunk alive through the reactions piling up on it (peak RSS growth 122–130 MB on a 60-minute call); each read ' +
+			'now races a promise of its own (33 MB).',
 		'',
 	);
 	out.push('## Targets missed, and why', '');
-	const mixed = ratioMisses.filter((r) => r.mode === 'monoMix' || r.mode === 'stereo');
-	// Lengths where the transfer, not fixed costs, dominates.
-	const slowdowns = download.twoCurls
-		.filter((t) => t.minutes >= 10)
-		.map((t) => t.seconds / t.oneCurlSeconds);
-	const twoCurlSpan = slowdowns.length
-		? `${round(Math.min(...slowdowns), 2)}–${round(Math.max(...slowdowns), 2)}×`
-		: 'longer';
-	const single = ratioMisses.filter((r) => r.mode === 'zip' || r.mode === 'separate');
-	if (mixed.length) {
-		out.push(
-			`- **Throughput of mono mix and stereo** (${mixed.map((r) => `${r.mode} ${r.minutes} min: ${round(r.ratio, 2)}`).join('; ')}). ` +
-				"Cause: a call's ZIP holds the two directions one after the other (out, then in), and mixing needs both at " +
-				'once. Without keeping a direction in memory or in a temporary file, the node opens the ZIP twice: one ' +
-				'stream skips the first entry to reach the second while the other waits, then both are read side by side. ' +
-				'That is 1.5 ZIPs of transfer for one ZIP, two thirds of it on two connections at once. ' +
-				'The fake VoIPBIN deflates every ZIP as it sends it and is CPU-bound on this 2-core machine, so two ' +
-				`streams share its CPU: two curls at once took ${twoCurlSpan} as long as one (table above). Against real ` +
-				'storage it depends on the link: where one connection does not fill it, the second adds bandwidth and ' +
-				'the parallel part costs about one transfer; where the link is the limit, up to 1.5 transfers. Which of these rows reach 0.8× changes from run to run here; always reaching ' +
-				'it would take reading the ZIP once and spooling the first direction to a temporary binary file (disk ' +
-				"instead of a second transfer; it would stay with the execution's binary data), a design change left to " +
-				'the maintainers. On a 1-minute recording, fixed costs (the two API requests before the ZIP, a second ' +
-				'connection) weigh against a transfer of a tenth of a second.',
-		);
-	}
-	if (single.length) {
-		out.push(
-			`- **Throughput of ${[...new Set(single.map((r) => r.mode))].join(' and ')}** (${single.map((r) => `${r.mode} ${r.minutes} min: ${round(r.ratio, 2)}`).join('; ')}). ` +
-				'These read the ZIP once. The fake server is CPU-bound (it generates and deflates the audio as it streams) ' +
-				'and shares 2 cores with our process and with whatever else runs on the machine (load average above); our ' +
-				'process inflates, CRC-checks and writes every byte (see "ours CPU s"), CPU the server then lacks, ' +
-				"where curl spends almost none. The node may not use `node:zlib` (n8n's community-node " +
-				'rules), so it inflates through the web `DecompressionStream`, which hands out 16 KiB pieces. A one-off ' +
-				'check on this machine, outside this run, rebuffering the output into 256 KiB writes cut our CPU time by ' +
-				'a quarter but did not shorten the download, so it was not kept. On a 1-minute recording the two API ' +
-				'requests before the ZIP weigh against a transfer of a tenth of a second. These ratios also move by a tenth or ' +
-				'more between runs on this shared machine.',
-		);
-	}
 	for (const miss of misses) out.push(`- ${miss}`);
-	if (!mixed.length && !single.length && !misses.length) out.push('None.');
+	if (!misses.length) out.push('None.');
 	out.push('');
 	return out.join('\n');
 }

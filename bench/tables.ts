@@ -2,7 +2,6 @@
 import { MAX_PENDING } from '../nodes/VoipbinRecording/trigger/state';
 import { MB, round } from './common';
 import type { ConcurrentResult } from './concurrent';
-import type { DownloadResult } from './download';
 import type { PollCostRow } from './poll-cost';
 import type { StateSizeResult } from './state-size';
 import type { TriggerAudioResult } from './trigger-audio';
@@ -92,33 +91,6 @@ export function stateSizeTable(result: StateSizeResult): Table {
 			`${p.maxPending} (cap ${MAX_PENDING})`,
 			`${p.events} / ${p.recordingsEnded}`,
 			p.msPerPoll,
-		]),
-	};
-}
-
-export function downloadTable(result: DownloadResult): Table {
-	return {
-		head: [
-			'minutes',
-			'ZIP MB',
-			'mode',
-			'output MB',
-			'ours s',
-			'ours CPU s',
-			'curl s',
-			`ours/curl throughput (≥ ${TARGET_RATIO})`,
-			`RSS growth MB (≤ ${TARGET_RSS_MB})`,
-		],
-		rows: result.rows.map((r) => [
-			r.minutes,
-			round(r.zipBytes / MB),
-			r.mode,
-			round(r.outputBytes / MB),
-			round(r.seconds, 2),
-			round(r.cpuSeconds, 2),
-			round(r.curlSeconds, 2),
-			`${round(r.ratio, 2)}${r.ratio >= TARGET_RATIO ? '' : ' MISSED'}`,
-			`${round(r.rssGrowth / MB)}${r.rssGrowth / MB <= TARGET_RSS_MB ? '' : ' MISSED'}`,
 		]),
 	};
 }

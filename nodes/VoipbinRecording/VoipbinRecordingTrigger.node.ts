@@ -7,7 +7,7 @@ import type {
 } from 'n8n-workflow';
 
 import { referenceFilterOptions } from './actions/descriptions';
-import { audioOutputField, binaryPropertyField } from './download/audioItems';
+import { audioOutputField, binaryPropertyField } from './download/outputItems';
 import { pollRecordings } from './trigger/poll';
 
 export class VoipbinRecordingTrigger implements INodeType {

@@ -71,9 +71,18 @@ export class Api {
 			this.world.deleteRecording(recording);
 			ex.json(200, this.world.recordingJson(recording));
 		});
-		this.route('GET', `/v1.0/recordingfiles/${id}`, (ex, [rid], account) => {
-			const url = this.storage.signedUrlFor(this.ownRecording(rid, account).id);
-			ex.json(307, url, { location: url });
+		this.route('GET', `/v1.0/recordingfiles/${id}`, async (ex, [rid], account) => {
+			const url = await this.storage.signedUrlFor(this.ownRecording(rid, account).id);
+			const broken = this.faults.takeFileLocationFault();
+			if (broken) ex.entry.note = `FAULT_LOCATION_${broken.toUpperCase()}`;
+			if (broken === 'missing') return ex.json(307, url);
+			const location =
+				broken === 'relative'
+					? new URL(url).pathname + new URL(url).search
+					: broken === 'not-http'
+						? url.replace(/^http:/, 'ftp:')
+						: url;
+			ex.json(307, location, { location });
 		});
 		this.route('POST', `/v1.0/calls/${id}/recording_start`, (ex, [cid], account) =>
 			this.recordingStart(ex, this.ownCall(cid, account), true),
@@ -149,7 +158,7 @@ export class Api {
 
 	/** Counted faults from the fault control: a dropped socket, a cut-off body, a 5xx or a 429. */
 	private injectFault(ex: Exchange): boolean {
-		const fault = this.faults.takeApiFault();
+		const fault = this.faults.takeApiFault(ex.entry.route);
 		if (!fault) return false;
 		if (fault.kind === 'reset') {
 			ex.destroy('FAULT_RESET');

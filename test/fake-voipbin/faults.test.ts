@@ -104,9 +104,10 @@ describe('fake VoIPBIN faults', () => {
 
 	it('breaks storage responses as asked, for `count` responses', async () => {
 		const recording = s.fake.createRecording(s.account.customerId, { durationSeconds: 1 });
-		const redirect = await s.get(`/v1.0/recordingfiles/${recording.id}`);
-		const url = redirect.headers.get('location') as string;
-		const bytes = async () => Buffer.from(await (await fetch(url)).arrayBuffer());
+		const link = async () =>
+			(await s.get(`/v1.0/recordingfiles/${recording.id}`)).headers.get('location') as string;
+		const url = await link();
+		const bytes = async (from = url) => Buffer.from(await (await fetch(from)).arrayBuffer());
 		const full = await bytes();
 
 		s.fake.faults.set({ storage: { truncateAt: 1000, count: 1 } });
@@ -116,21 +117,35 @@ describe('fake VoIPBIN faults', () => {
 
 		s.fake.faults.set({ storage: { truncateAt: 1000, truncateMode: 'destroy', count: 1 } });
 		await expect(fetch(url).then((response) => response.arrayBuffer())).rejects.toThrow();
+	});
+
+	it('gives links signed while a content fault is set a bad object of their own, for `count` links', async () => {
+		const recording = s.fake.createRecording(s.account.customerId, { durationSeconds: 1 });
+		const link = async () =>
+			(await s.get(`/v1.0/recordingfiles/${recording.id}`)).headers.get('location') as string;
+		const bytes = async (url: string) => Buffer.from(await (await fetch(url)).arrayBuffer());
+		const url = await link();
+		const full = await bytes(url);
 
 		s.fake.faults.set({ storage: { onlyDirection: 'in', count: 1 } });
-		expect(readZip(await bytes()).map((entry) => entry.name)).toEqual([
+		const partial = await link();
+		expect(readZip(await bytes(partial)).map((entry) => entry.name)).toEqual([
 			expect.stringMatching(/_in\.wav$/),
 		]);
+		// Every request to that link sees the same bad object; the next link is whole again.
+		expect(await bytes(partial)).toEqual(await bytes(partial));
+		expect(await bytes(url)).toEqual(full);
+		expect(await bytes(await link())).toEqual(full);
 
 		s.fake.faults.set({ storage: { corruptWavHeader: true, count: 1 } });
-		const [corrupt] = readZip(await bytes());
+		const [corrupt] = readZip(await bytes(await link()));
 		expect(corrupt.data.readUInt32LE(40)).toBe(corrupt.data.length - 44 + 2 * 8000);
 
 		s.fake.faults.set({ storage: { emptyZip: true } });
-		expect(await bytes()).toHaveLength(22);
-		expect(await bytes()).toHaveLength(22);
+		expect(await bytes(await link())).toHaveLength(22);
+		expect(await bytes(await link())).toHaveLength(22);
 		s.fake.faults.reset();
-		expect(await bytes()).toEqual(full);
+		expect(await bytes(await link())).toEqual(full);
 	});
 
 	it('refuses unknown or malformed fault settings', () => {

@@ -255,6 +255,7 @@ export async function startFakeVoipbin(options: FakeVoipbinOptions = {}): Promis
 			return stats;
 		},
 		async close() {
+			storage.close();
 			await Promise.all(
 				[apiServer, storageServer].map(
 					(server) =>

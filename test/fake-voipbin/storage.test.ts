@@ -73,8 +73,9 @@ describe('fake VoIPBIN recording files and the storage host', () => {
 		const recording = s.fake.createRecording(s.account.customerId, { durationSeconds: 3 });
 		const response = await fetch(await signedUrl(recording.id));
 		expect(response.headers.get('content-type')).toBe('application/zip');
-		expect(response.headers.get('transfer-encoding')).toBe('chunked');
-		const entries = readZip(Buffer.from(await response.arrayBuffer()));
+		const zip = Buffer.from(await response.arrayBuffer());
+		expect(response.headers.get('content-length')).toBe(String(zip.length));
+		const entries = readZip(zip);
 		expect(entries.map((entry) => entry.name.replace(/^.*_/, ''))).toEqual(['out.wav', 'in.wav']);
 		for (const entry of entries) {
 			expect(entry.flags & 0x8).toBe(0x8);
@@ -89,6 +90,86 @@ describe('fake VoIPBIN recording files and the storage host', () => {
 				);
 			}
 		}
+	});
+
+	it('serves a ZIP built once per set of files and kept, with byte ranges as GCS does', async () => {
+		const recording = s.fake.createRecording(s.account.customerId, { durationSeconds: 2 });
+		const first = await signedUrl(recording.id);
+		const whole = Buffer.from(await (await fetch(first)).arrayBuffer());
+		// Another link to the same files: the same stored object, byte for byte.
+		const second = await signedUrl(recording.id);
+		expect(new URL(second).pathname).toBe(new URL(first).pathname);
+		expect(Buffer.from(await (await fetch(second)).arrayBuffer())).toEqual(whole);
+
+		const ranged = async (range: string) => {
+			const response = await fetch(first, { headers: { range } });
+			return {
+				status: response.status,
+				contentRange: response.headers.get('content-range'),
+				body: Buffer.from(await response.arrayBuffer()),
+			};
+		};
+		const size = whole.length;
+		expect(await ranged('bytes=10-109')).toEqual({
+			status: 206,
+			contentRange: `bytes 10-109/${size}`,
+			body: whole.subarray(10, 110),
+		});
+		expect(await ranged('bytes=-22')).toEqual({
+			status: 206,
+			contentRange: `bytes ${size - 22}-${size - 1}/${size}`,
+			body: whole.subarray(size - 22),
+		});
+		expect(await ranged(`bytes=${size - 5}-`)).toMatchObject({
+			status: 206,
+			body: whole.subarray(size - 5),
+		});
+		// A suffix longer than the object is the whole object; a start past its end is unsatisfiable.
+		expect(await ranged(`bytes=-${size + 100}`)).toMatchObject({ status: 206, body: whole });
+		expect(await ranged(`bytes=${size}-`)).toMatchObject({
+			status: 416,
+			contentRange: `bytes */${size}`,
+		});
+		expect(await ranged('bytes=-0')).toMatchObject({ status: 416 });
+		expect(await ranged('items=0-5')).toMatchObject({ status: 200, body: whole });
+	});
+
+	it('can ignore Range, stall a body, and limit the link to a rate', async () => {
+		const recording = s.fake.createRecording(s.account.customerId, { durationSeconds: 10 });
+		const url = await signedUrl(recording.id);
+		const whole = Buffer.from(await (await fetch(url)).arrayBuffer());
+
+		s.fake.faults.set({ storage: { ignoreRange: true, count: 1 } });
+		const ignored = await fetch(url, { headers: { range: 'bytes=0-9' } });
+		expect(ignored.status).toBe(200);
+		expect(Buffer.from(await ignored.arrayBuffer())).toEqual(whole);
+		expect((await fetch(url, { headers: { range: 'bytes=0-9' } })).status).toBe(206);
+
+		s.fake.faults.set({ storage: { stallAfter: 1000, count: 1 } });
+		const stalled = await fetch(url);
+		const reader = stalled.body!.getReader();
+		let received = 0;
+		const timeout = new Promise<'stalled'>((resolve) => setTimeout(() => resolve('stalled'), 500));
+		for (;;) {
+			const next = await Promise.race([reader.read(), timeout]);
+			if (next === 'stalled' || next.done) {
+				expect(next).toBe('stalled');
+				break;
+			}
+			received += next.value.length;
+		}
+		expect(received).toBe(1000);
+		await reader.cancel();
+
+		s.fake.faults.set({ storageBytesPerSecond: whole.length * 4 });
+		const started = Date.now();
+		const [a, b] = await Promise.all(
+			[fetch(url), fetch(url)].map(async (r) => (await r).arrayBuffer()),
+		);
+		expect(Buffer.from(a)).toEqual(whole);
+		expect(Buffer.from(b)).toEqual(whole);
+		// Two bodies share the link: half a second at four bodies per second.
+		expect(Date.now() - started).toBeGreaterThanOrEqual(450);
 	});
 
 	it('fills a conference file with the conference audio', async () => {

@@ -2,21 +2,32 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import type { Recording } from '../model/recording';
 import { recordingTime } from '../model/recording';
-import { pause } from '../transport/cancel';
+import { cancelSignalOf, pause, throwIfCancelled } from '../transport/cancel';
 import { redactSecrets } from '../transport/errors';
 import type { VoipbinContext } from '../transport/request';
-import { AudioNotReadyError, UnsupportedAudioError, extractAudio } from './audioFiles';
-import type { AudioIo, AudioOutput, AudioResult, Direction } from './audioFiles';
-import { toNodeReadable } from './nodeReadable';
-import { openStorageStream, requestRecordingFileUrl } from './storage';
+import { AudioNotReadyError, UnsupportedAudioError } from './audioModel';
+import type { AudioIo, AudioOutput, AudioResult, Direction } from './audioModel';
+import { BinaryStream } from './binaryStream';
+import { extractAudio } from './extractAudio';
+import { openStorageRange, openStorageStream, requestRecordingFileUrl } from './storage';
+import type { StorageOptions } from './storage';
 
 export interface AudioDownloadOptions {
 	outputAs: AudioOutput;
-	/** How long to keep asking while the files are not there or not whole. */
+	/** How long to keep asking while the files are not there or not whole: the whole download's limit. */
 	maxWaitMs: number;
 	allowMissingDirection: boolean;
 	itemIndex?: number;
+	/** A storage body that sends nothing for this long fails the attempt (default 60 s). */
+	stallTimeoutMs?: number;
+	/**
+	 * `GET /recordingfiles/{id}` already sent (at the same time as `GET /recordings/{id}`): used for
+	 * the first attempt.
+	 */
+	firstFileUrl?: Promise<string>;
 }
+
+export const DEFAULT_STALL_TIMEOUT_MS = 60_000;
 
 /** Backoff between attempts while the files are being stored: 2 s, 4 s, 8 s … at most 30 s. */
 const FIRST_RETRY_MS = 2_000;
@@ -44,6 +55,11 @@ export async function downloadRecordingAudio(
 	options: AudioDownloadOptions,
 ): Promise<RecordingAudio> {
 	const expected: Direction[] = recording.reference_type === 'confbridge' ? ['in'] : ['in', 'out'];
+	const storage: StorageOptions = {
+		stallTimeoutMs: options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS,
+		// The execution's cancel signal (none in a poll) stops requests, streams and waits.
+		signal: cancelSignalOf(ctx),
+	};
 	const started = Date.now();
 	let delay = FIRST_RETRY_MS;
 	for (let attempt = 1; ; attempt++) {
@@ -52,8 +68,12 @@ export async function downloadRecordingAudio(
 		const acceptMissing =
 			options.allowMissingDirection && (lastAttempt || elapsed >= MISSING_DIRECTION_GRACE_MS);
 		try {
-			const url = await requestRecordingFileUrl(ctx, recording.id, options.itemIndex);
-			const result = await extractAudio(storageIo(ctx, url), {
+			throwIfCancelled(ctx, options.itemIndex);
+			const url =
+				attempt === 1 && options.firstFileUrl
+					? await options.firstFileUrl
+					: await requestRecordingFileUrl(ctx, recording.id, options.itemIndex);
+			const result = await extractAudio(storageIo(ctx, url, storage), {
 				outputAs: options.outputAs,
 				expected,
 				allowMissingDirection: acceptMissing,
@@ -61,6 +81,7 @@ export async function downloadRecordingAudio(
 			});
 			return { ...result, attempts: attempt };
 		} catch (error) {
+			throwIfCancelled(ctx, options.itemIndex);
 			const fatal = fatalError(ctx, recording, error, options.itemIndex);
 			if (fatal) throw fatal;
 			const waited = Date.now() - started;
@@ -137,12 +158,15 @@ export function audioBaseName(recording: Recording): string {
 	return `recording_${stamp}_${recording.id}`;
 }
 
-function storageIo(ctx: VoipbinContext, url: string): AudioIo {
+function storageIo(ctx: VoipbinContext, url: string, options: StorageOptions): AudioIo {
 	return {
-		open: async () => await openStorageStream(ctx, url),
-		store: async (chunks, fileName, mimeType, template) =>
+		open: async () => await openStorageStream(ctx, url, options),
+		openRange: async (range) => await openStorageRange(ctx, url, range, options),
+		// prepareBinaryData is typed for a Buffer or a Readable: BinaryStream is the part of a
+		// Readable that n8n's stores use (see binaryStream.ts).
+		store: async (chunks, fileName, mimeType) =>
 			await ctx.helpers.prepareBinaryData(
-				toNodeReadable(template, chunks) as Buffer,
+				new BinaryStream(chunks) as unknown as Buffer,
 				fileName,
 				mimeType,
 			),

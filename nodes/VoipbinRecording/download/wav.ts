@@ -7,7 +7,7 @@
  * tolerated: a data chunk whose declared size differs from the bytes that follow, or a RIFF size
  * that disagrees with the file, since that is how a cut or corrupt recording shows.
  */
-import { ByteReader } from './zip';
+import { ByteReader } from './byteReader';
 
 export class WavFormatError extends Error {
 	constructor(message: string) {

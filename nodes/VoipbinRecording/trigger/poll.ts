@@ -1,8 +1,8 @@
 import { NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, INodeExecutionData, IPollFunctions } from 'n8n-workflow';
 
-import type { AudioOutput } from '../download/audioFiles';
-import { audioItems } from '../download/audioItems';
+import type { AudioOutput } from '../download/audioModel';
+import { audioItems } from '../download/outputItems';
 import { downloadRecordingAudio, isAudioNotReady } from '../download/recordingAudio';
 import { normalizeRecording } from '../model/recording';
 import type { Recording, ReferenceType } from '../model/recording';

@@ -1,9 +1,10 @@
 import { NodeOperationError } from 'n8n-workflow';
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { audioItems, audioOutputField, binaryPropertyField } from '../../download/audioItems';
-import type { AudioOutput } from '../../download/audioFiles';
-import { downloadRecordingAudio } from '../../download/recordingAudio';
+import type { AudioOutput } from '../../download/audioModel';
+import { audioItems, audioOutputField, binaryPropertyField } from '../../download/outputItems';
+import { DEFAULT_STALL_TIMEOUT_MS, downloadRecordingAudio } from '../../download/recordingAudio';
+import { requestRecordingFileUrl } from '../../download/storage';
 import { getRecording, waitUntilEnded } from '../../transport/recordings';
 import { getUuidParameter, recordingIdField, showFor } from '../descriptions';
 
@@ -33,7 +34,16 @@ export const description: INodeProperties[] = showFor('download', [
 				typeOptions: { minValue: 0 },
 				default: 300,
 				description:
-					'VoIPBIN stores the audio shortly after a recording ends. How long to keep retrying while the files are missing or incomplete.',
+					'VoIPBIN stores the audio shortly after a recording ends. How long to keep retrying while the files are missing or incomplete. With "Wait for Recording to End" it is the limit for both waits together.',
+			},
+			{
+				displayName: 'Stalled Transfer Timeout (Seconds)',
+				name: 'stallTimeoutSeconds',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: 60,
+				description:
+					'A transfer from the storage host that receives no data for this long is aborted and tried again (within the max wait)',
 			},
 			{
 				displayName: 'Wait for Recording to End',
@@ -50,6 +60,7 @@ export const description: INodeProperties[] = showFor('download', [
 interface DownloadOptions {
 	allowMissingDirection?: boolean;
 	maxWaitSeconds?: number;
+	stallTimeoutSeconds?: number;
 	waitForEnd?: boolean;
 }
 
@@ -60,9 +71,14 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 	const options = this.getNodeParameter('downloadOptions', i, {}) as DownloadOptions;
 	const maxWaitMs = (options.maxWaitSeconds ?? 300) * 1000;
 	const input = this.getInputData()[i];
+	const started = Date.now();
 
+	// Both at once: the file link is ready when the recording turns out to have ended (the usual case).
+	const firstFileUrl = requestRecordingFileUrl(this, id, i);
+	firstFileUrl.catch(() => undefined);
 	let recording = await getRecording(this, id, i);
-	if (recording.status !== 'ended') {
+	const ended = recording.status === 'ended';
+	if (!ended) {
 		if (!options.waitForEnd) {
 			throw new NodeOperationError(
 				this.getNode(),
@@ -79,9 +95,13 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 
 	const audio = await downloadRecordingAudio(this, recording, {
 		outputAs,
-		maxWaitMs,
+		// One limit for the whole operation: what the wait for the end used is not given again.
+		maxWaitMs: Math.max(0, maxWaitMs - (Date.now() - started)),
 		allowMissingDirection: options.allowMissingDirection ?? false,
 		itemIndex: i,
+		stallTimeoutMs: (options.stallTimeoutSeconds ?? DEFAULT_STALL_TIMEOUT_MS / 1000) * 1000,
+		// A link asked for before the recording had ended may be to files not yet whole: ask again.
+		firstFileUrl: ended ? firstFileUrl : undefined,
 	});
 	return audioItems(this, recording, audio, {
 		binaryPropertyName,

@@ -2,12 +2,16 @@
  * Download, every output mode, through n8n's real ExecuteContext and its filesystem binary-data
  * store, against the fake VoIPBIN (a 307 to a storage host that rejects any credential).
  */
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { VoipbinRecording } from '../../../../nodes/VoipbinRecording/VoipbinRecording.node';
 import { expectedSample } from '../../../fake-voipbin/audio';
 import { startFakeVoipbin } from '../../../fake-voipbin';
 import type { FakeAccount, FakeVoipbin } from '../../../fake-voipbin';
 import {
 	accessKeyCredential,
+	executeContext,
 	readBinary,
 	runNode,
 	useFilesystemBinaryData,
@@ -18,9 +22,10 @@ const node = new VoipbinRecording();
 let fake: FakeVoipbin;
 let account: FakeAccount;
 let credential: StoredCredential;
+let store: string;
 
 beforeAll(async () => {
-	await useFilesystemBinaryData();
+	store = await useFilesystemBinaryData();
 	fake = await startFakeVoipbin({ filesDelayMs: 3000 });
 	account = fake.createAccount({ accessKey: 'download-key-0042' });
 	credential = accessKeyCredential(fake.baseUrl, account.accessKey);
@@ -131,7 +136,7 @@ describe('a call recording', () => {
 		const storage = fake.requests.filter((r) => r.host === 'storage');
 		expect(storage.length).toBeGreaterThan(0);
 		for (const request of storage) {
-			expect(request.status).toBe(200);
+			expect([200, 206]).toContain(request.status);
 			expect(request.query.accesskey).toBeUndefined();
 			expect(request.query.token).toBeUndefined();
 			expect(request.headers.authorization).toBeUndefined();
@@ -190,8 +195,8 @@ describe('readiness: never hands over an incomplete file', () => {
 		['an empty ZIP', { emptyZip: true }],
 	])('retries %s and succeeds once the file is whole', async (_, storage) => {
 		const id = fake.createRecording(account.customerId, { durationSeconds: 1 }).id;
-		// Both streams of the first attempt (mono mix reads the signed URL twice) get the fault.
-		fake.faults.set({ storage: { ...storage, count: 2 } });
+		// The first attempt's link (a bad ZIP object), or its first storage response, gets the fault.
+		fake.faults.set({ storage: { ...storage, count: 1 } });
 		const [item] = await download(id);
 		expect((item.json.audio as { attempts: number }).attempts).toBe(2);
 		expect(wavInfo(await readBinary(item.binary!.data)).dataBytes).toBe(16000);
@@ -252,6 +257,200 @@ describe('readiness: never hands over an incomplete file', () => {
 		expect(item.json.error).toMatch(/not ready/);
 		expect(JSON.stringify(item)).not.toContain(account.accessKey);
 		expect(JSON.stringify(item)).not.toMatch(/Signature=[^*]/i);
+	});
+});
+
+const FILE_ROUTE = 'GET /v1.0/recordingfiles/{id}';
+const attemptsOf = (item: { json: Record<string, unknown> }) =>
+	(item.json.audio as { attempts: number }).attempts;
+
+describe('reading the ZIP by byte ranges', () => {
+	let id: string;
+	let zipBytes: number;
+	beforeAll(async () => {
+		fake.faults.reset();
+		fake.faults.set({ rateLimit: 'off' });
+		id = fake.createRecording(account.customerId, { durationSeconds: 20 }).id;
+		const [item] = await download(id, { outputAs: 'zip' });
+		zipBytes = item.binary!.data.bytes as number;
+	});
+
+	it.each(['monoMix', 'stereo', 'separate'])(
+		'%s: the directory first with one small ranged request, then each entry once, both at once',
+		async (outputAs) => {
+			await download(id, { outputAs });
+			const storage = fake.requests.filter((r) => r.host === 'storage');
+			expect(storage.map((r) => r.status)).toEqual([206, 206, 206]);
+			const [tail, ...entries] = storage.map((r) => r.headers.range);
+			expect(tail).toBe('bytes=-16384');
+			// The entries' ranges cover the ZIP from its start to the directory, each byte once.
+			const ranges = entries
+				.map((range) => /^bytes=(\d+)-(\d+)$/.exec(range)!.slice(1).map(Number))
+				.sort((a, b) => a[0] - b[0]);
+			expect(ranges[0][0]).toBe(0);
+			expect(ranges[1][0]).toBe(ranges[0][1] + 1);
+			expect(ranges[1][1]).toBeLessThan(zipBytes - 22);
+			expect(ranges[1][1]).toBeGreaterThan(zipBytes - 400);
+		},
+	);
+
+	it('the original ZIP stays one plain GET', async () => {
+		await download(id, { outputAs: 'zip' });
+		const storage = fake.requests.filter((r) => r.host === 'storage');
+		expect(storage.map((r) => [r.status, r.headers.range])).toEqual([[200, undefined]]);
+	});
+
+	it('falls back to the whole ZIP, in every mode, when the storage ignores Range', async () => {
+		const short = fake.createRecording(account.customerId, { durationSeconds: 2 }).id;
+		fake.faults.set({ storage: { ignoreRange: true } });
+		const [mix] = await download(short);
+		const mixed = await readBinary(mix.binary!.data);
+		expect(wavInfo(mixed).dataBytes).toBe(32000);
+		for (const i of [0, 5000, 15999]) {
+			expect(mixed.readInt16LE(44 + 2 * i)).toBe(
+				clip(expectedSample(short, 'in', i) + expectedSample(short, 'out', i)),
+			);
+		}
+		const [stereo] = await download(short, { outputAs: 'stereo' });
+		const both = await readBinary(stereo.binary!.data);
+		expect(both.readInt16LE(44 + 4 * 777)).toBe(expectedSample(short, 'in', 777));
+		expect(both.readInt16LE(46 + 4 * 777)).toBe(expectedSample(short, 'out', 777));
+		const separate = await download(short, { outputAs: 'separate' });
+		expect(separate.map((item) => item.json.audio)).toMatchObject([
+			{ part: 'in' },
+			{ part: 'out' },
+		]);
+		const out = await readBinary(separate[1].binary!.data);
+		expect(out.readInt16LE(44 + 2 * 999)).toBe(expectedSample(short, 'out', 999));
+		const storage = fake.requests.filter((r) => r.host === 'storage');
+		expect(storage.length).toBeGreaterThan(3);
+		expect(storage.every((r) => r.status === 200)).toBe(true);
+	});
+
+	it('asks for the recording and its file link at the same time', async () => {
+		fake.faults.set({ delayMs: 300 });
+		await download(id, { outputAs: 'separate' });
+		const [first, second] = fake.requests.filter((r) => r.host === 'api');
+		expect([first.route, second.route].sort()).toEqual([FILE_ROUTE, 'GET /v1.0/recordings/{id}']);
+		// One after the other they would arrive at least the 300 ms delay apart.
+		expect(Math.abs(second.time - first.time)).toBeLessThan(150);
+	});
+});
+
+describe('faults of the storage and the file link', () => {
+	/** Files (data and metadata) in n8n's filesystem binary store. */
+	const storedFiles = () =>
+		(readdirSync(store, { recursive: true }) as string[]).filter((path) =>
+			statSync(join(store, path)).isFile(),
+		).length;
+
+	it.each([
+		['an original ZIP lacking a direction', 'zip', { onlyDirection: 'in' as const }],
+		['separate WAVs lacking a direction', 'separate', { onlyDirection: 'in' as const }],
+		[
+			'separate WAVs lacking a direction, from a storage without Range',
+			'separate',
+			{ onlyDirection: 'in' as const, ignoreRange: true },
+		],
+		['a truncated original ZIP', 'zip', { truncateAt: 20000 }],
+	])('a failed attempt leaves no binary file behind: %s', async (_, outputAs, storage) => {
+		const id = fake.createRecording(account.customerId, { durationSeconds: 2 }).id;
+		let before = storedFiles();
+		const [clean] = await download(id, { outputAs });
+		const perDownload = storedFiles() - before;
+		expect(attemptsOf(clean)).toBe(1);
+
+		fake.faults.set({ storage: { ...storage, count: 1 } });
+		before = storedFiles();
+		const [retried] = await download(id, { outputAs });
+		expect(attemptsOf(retried)).toBe(2);
+		expect(storedFiles() - before).toBe(perDownload);
+	});
+
+	it.each(['monoMix', 'zip'])(
+		'%s: aborts a storage body that stops sending and tries again',
+		async (outputAs) => {
+			const id = fake.createRecording(account.customerId, { durationSeconds: 2 }).id;
+			fake.faults.set({ storage: { stallAfter: 1000, count: 1 } });
+			const [item] = await download(id, {
+				outputAs,
+				downloadOptions: { stallTimeoutSeconds: 1 },
+			});
+			expect(attemptsOf(item)).toBe(2);
+			expect(fake.requests.some((r) => r.note === 'STALLED')).toBe(true);
+		},
+		20_000,
+	);
+
+	it('retries a 500 from /recordingfiles within the wait', async () => {
+		const id = fake.createRecording(account.customerId, { durationSeconds: 1 }).id;
+		fake.faults.set({ status5xx: { count: 1, status: 500, route: FILE_ROUTE } });
+		const [item] = await download(id);
+		expect(attemptsOf(item)).toBe(2);
+		expect(wavInfo(await readBinary(item.binary!.data)).dataBytes).toBe(16000);
+	});
+
+	it('says so when /recordingfiles keeps answering 500 until the wait is over', async () => {
+		const id = fake.createRecording(account.customerId, { durationSeconds: 1 }).id;
+		fake.faults.set({ status5xx: { count: 100, status: 500, route: FILE_ROUTE } });
+		await expect(download(id, { downloadOptions: { maxWaitSeconds: 3 } })).rejects.toThrow(
+			`The audio of recording ${id} is not ready: VoIPBIN answered 500`,
+		);
+		expect(fake.requests.filter((r) => r.route === FILE_ROUTE).length).toBeGreaterThan(1);
+	});
+
+	it.each([
+		['missing', 'answered 307 without a Location header'],
+		['relative', 'redirected to a relative or malformed address'],
+		['not-http', 'redirected to a ftp: address'],
+	] as const)('a %s Location is a clear error at once', async (kind, message) => {
+		const id = fake.createRecording(account.customerId, { durationSeconds: 1 }).id;
+		fake.faults.set({ fileLocation: { count: 100, kind } });
+		await expect(download(id, { downloadOptions: { maxWaitSeconds: 30 } })).rejects.toThrow(
+			`VoIPBIN ${message} for the file of recording ${id}`,
+		);
+		expect(fake.requests.filter((r) => r.route === FILE_ROUTE)).toHaveLength(1);
+		expect(fake.requests.filter((r) => r.host === 'storage')).toHaveLength(0);
+	});
+
+	it('applies Max Wait once to waiting for the end and for the files together', async () => {
+		const id = fake.createRecording(account.customerId, {
+			status: 'recording',
+			durationSeconds: 1,
+		}).id;
+		fake.faults.set({ storage: { emptyZip: true } });
+		const started = Date.now();
+		const waiting = download(id, { downloadOptions: { waitForEnd: true, maxWaitSeconds: 4 } });
+		setTimeout(() => fake.setStatus(id, 'ended'), 2000);
+		await expect(waiting).rejects.toThrow(`The audio of recording ${id} is not ready`);
+		// It ends where the 4 s limit ends (a last attempt may run past it), not 4 s after the end.
+		expect(Date.now() - started).toBeLessThan(5500);
+	});
+});
+
+describe('cancelling the execution', () => {
+	/** A download whose execution is cancelled `afterMs` after it started; resolves with how long it ran. */
+	async function cancelledAfter(afterMs: number, parameters: Record<string, unknown>) {
+		const cancel = new AbortController();
+		const ctx = executeContext(node, { operation: 'download', ...parameters }, { credential });
+		// n8n hands a node the execution's cancel signal through this method.
+		Object.assign(ctx, { getExecutionCancelSignal: () => cancel.signal });
+		const started = Date.now();
+		setTimeout(() => cancel.abort(), afterMs);
+		await expect(node.execute!.call(ctx)).rejects.toThrow('was cancelled');
+		return Date.now() - started - afterMs;
+	}
+
+	it('stops waiting between attempts at once', async () => {
+		const id = fake.createRecording(account.customerId, { durationSeconds: 1 }).id;
+		fake.faults.set({ storage: { emptyZip: true } });
+		expect(await cancelledAfter(500, { recordingId: id })).toBeLessThan(1000);
+	});
+
+	it('stops a transfer at once', async () => {
+		const id = fake.createRecording(account.customerId, { durationSeconds: 1 }).id;
+		fake.faults.set({ storage: { stallAfter: 100 } });
+		expect(await cancelledAfter(500, { recordingId: id, outputAs: 'zip' })).toBeLessThan(1000);
 	});
 });
 

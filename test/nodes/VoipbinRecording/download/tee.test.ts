@@ -1,4 +1,4 @@
-import { alongside } from '../../../../nodes/VoipbinRecording/download/alongside';
+import { teeWithCheck } from '../../../../nodes/VoipbinRecording/download/tee';
 import { collect } from './streams';
 
 function chunksOf(count: number, size = 10): Uint8Array[] {
@@ -17,10 +17,10 @@ function counted(chunks: Uint8Array[]) {
 	return { source, state };
 }
 
-describe('alongside', () => {
+describe('teeWithCheck', () => {
 	it('passes every chunk through and gives the check the same bytes', async () => {
 		const input = chunksOf(50);
-		const { chunks, result } = alongside(
+		const { chunks, result } = teeWithCheck(
 			counted(input).source,
 			async (copy) => await collect(copy),
 		);
@@ -31,7 +31,7 @@ describe('alongside', () => {
 
 	it('ends only after the check has finished', async () => {
 		let checkDone = false;
-		const { chunks } = alongside(counted(chunksOf(3)).source, async (copy) => {
+		const { chunks } = teeWithCheck(counted(chunksOf(3)).source, async (copy) => {
 			await collect(copy);
 			await new Promise((resolve) => setTimeout(resolve, 50));
 			checkDone = true;
@@ -41,7 +41,7 @@ describe('alongside', () => {
 	});
 
 	it('fails the pass-through when the check fails, so the store drops the file', async () => {
-		const { chunks, result } = alongside(counted(chunksOf(20)).source, async (copy) => {
+		const { chunks, result } = teeWithCheck(counted(chunksOf(20)).source, async (copy) => {
 			let seen = 0;
 			for await (const _chunk of copy) if (++seen === 3) throw new Error('bad CRC');
 		});
@@ -53,7 +53,7 @@ describe('alongside', () => {
 		const { source, state } = counted(chunksOf(100));
 		let release: () => void = () => undefined;
 		const gate = new Promise<void>((resolve) => (release = resolve));
-		const { chunks } = alongside(source, async (copy) => {
+		const { chunks } = teeWithCheck(source, async (copy) => {
 			await gate; // a check that has not started reading yet
 			await collect(copy);
 		});
@@ -70,7 +70,7 @@ describe('alongside', () => {
 
 	it('keeps passing data through when the check stops reading early', async () => {
 		const input = chunksOf(30);
-		const { chunks, result } = alongside(counted(input).source, async (copy) => {
+		const { chunks, result } = teeWithCheck(counted(input).source, async (copy) => {
 			for await (const _chunk of copy) break; // e.g. it has seen all it needs
 			return 'seen enough';
 		});

@@ -1,6 +1,9 @@
-import { interleaveStereo, mixToMono } from '../../../../nodes/VoipbinRecording/download/audio';
+import {
+	interleaveStereo,
+	mixToMono,
+} from '../../../../nodes/VoipbinRecording/download/pcmCombine';
 import { readWav } from '../../../../nodes/VoipbinRecording/download/wav';
-import { readZipEntries } from '../../../../nodes/VoipbinRecording/download/zip';
+import { readZipEntries } from '../../../../nodes/VoipbinRecording/download/zipReader';
 import { SAMPLE_RATE, expectedSample, wavFileChunks } from '../../../fake-voipbin/audio';
 import { zipStream } from '../../../fake-voipbin/zip-writer';
 import { chunked, collect, fromIterable, randomSizes } from './streams';

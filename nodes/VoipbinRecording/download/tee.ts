@@ -4,14 +4,14 @@
  */
 
 /** Chunks the checker may be behind the store by: bounds memory when the check is the slower. */
-const ALONGSIDE_BACKLOG = 4;
+const CHECK_BACKLOG = 4;
 
 /**
  * Passes `source` through unchanged while `check` reads the same chunks at the same time. The
- * pass-through waits whenever the check is ALONGSIDE_BACKLOG chunks behind, throws as soon as the
+ * pass-through waits whenever the check is CHECK_BACKLOG chunks behind, throws as soon as the
  * check has failed, and ends only after the check has finished.
  */
-export function alongside<T>(
+export function teeWithCheck<T>(
 	source: AsyncIterable<Uint8Array>,
 	check: (copy: AsyncIterable<Uint8Array>) => Promise<T>,
 ): { chunks: AsyncIterable<Uint8Array>; result: Promise<T> } {
@@ -66,7 +66,7 @@ export function alongside<T>(
 					wakeChecker();
 				}
 				yield chunk;
-				while (!checkDone && backlog.length >= ALONGSIDE_BACKLOG) {
+				while (!checkDone && backlog.length >= CHECK_BACKLOG) {
 					await new Promise<void>((r) => (sourceWaits = r));
 				}
 			}

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { crc32 as zlibCrc32, deflateRawSync } from 'node:zlib';
 
 import { commandWorks } from '../../../helpers/commands';
-import { ZipFormatError, readZipEntries } from '../../../../nodes/VoipbinRecording/download/zip';
+import { ZipFormatError } from '../../../../nodes/VoipbinRecording/download/zipFormat';
+import { readZipEntries } from '../../../../nodes/VoipbinRecording/download/zipReader';
 import { wavFileChunks } from '../../../fake-voipbin/audio';
 import { zipStream } from '../../../fake-voipbin/zip-writer';
 import type { ZipSourceEntry } from '../../../fake-voipbin/zip-writer';
