@@ -24,6 +24,17 @@ export const recordingIdField: INodeProperties = {
 	hint: 'Drag the ID in from a previous node, e.g. {{ $json.id }}',
 };
 
+/** The option to go on with a call recording that has one direction stored; `action` says how. */
+export function allowMissingDirectionOption(action: string): INodeProperties {
+	return {
+		displayName: 'Accept Missing Direction',
+		name: 'allowMissingDirection',
+		type: 'boolean',
+		default: false,
+		description: `Whether to ${action} a call recording that has only one direction stored (after a short wait) instead of failing`,
+	};
+}
+
 /** Filters on what a recording is of; shared by Get Many and the trigger. */
 export const referenceFilterOptions: INodeProperties[] = [
 	{

@@ -6,7 +6,12 @@ import { audioItems, audioOutputField, binaryPropertyField } from '../../downloa
 import { DEFAULT_STALL_TIMEOUT_MS, downloadRecordingAudio } from '../../download/recordingAudio';
 import { requestRecordingFileUrl } from '../../download/storage';
 import { getRecording, waitUntilEnded } from '../../transport/recordings';
-import { getUuidParameter, recordingIdField, showFor } from '../descriptions';
+import {
+	allowMissingDirectionOption,
+	getUuidParameter,
+	recordingIdField,
+	showFor,
+} from '../descriptions';
 
 export const description: INodeProperties[] = showFor('download', [
 	recordingIdField,
@@ -20,12 +25,8 @@ export const description: INodeProperties[] = showFor('download', [
 		default: {},
 		options: [
 			{
-				displayName: 'Accept Missing Direction',
-				name: 'allowMissingDirection',
-				type: 'boolean',
-				default: false,
-				description:
-					'Whether to return a call recording that has only one direction (after a short wait) instead of failing. The output says which direction is missing.',
+				...allowMissingDirectionOption('return'),
+				hint: 'The output says which direction is missing',
 			},
 			{
 				displayName: 'Max Wait for Files (Seconds)',

@@ -1,7 +1,12 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { transcribeRecording } from '../../transcribe/transcribe';
-import { getUuidParameter, recordingIdField, showFor } from '../descriptions';
+import {
+	allowMissingDirectionOption,
+	getUuidParameter,
+	recordingIdField,
+	showFor,
+} from '../descriptions';
 import {
 	languageFields,
 	readLanguage,
@@ -22,14 +27,7 @@ export const description: INodeProperties[] = showFor('transcribe', [
 		placeholder: 'Add Option',
 		default: {},
 		options: [
-			{
-				displayName: 'Accept Missing Direction',
-				name: 'allowMissingDirection',
-				type: 'boolean',
-				default: false,
-				description:
-					'Whether to transcribe a call recording that has only one direction stored (after a short wait) instead of failing',
-			},
+			allowMissingDirectionOption('transcribe'),
 			{
 				displayName: 'Check Every (Seconds)',
 				name: 'pollIntervalSeconds',
