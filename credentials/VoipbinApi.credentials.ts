@@ -28,6 +28,7 @@ export class VoipbinApi implements ICredentialType {
 			default: 'https://api.voipbin.net',
 			placeholder: 'https://api.voipbin.net',
 			description: 'Address of the VoIPBIN API server, without the /v1.0 part',
+			hint: "Keep https://api.voipbin.net for VoIPBIN's cloud; for your own VoIPBIN server, its address",
 		},
 		{
 			displayName: 'Allow Unencrypted HTTP',
@@ -54,6 +55,7 @@ export class VoipbinApi implements ICredentialType {
 				},
 			],
 			default: 'accessKey',
+			description: 'How n8n signs in to VoIPBIN',
 		},
 		// The lint's list of secret-looking names lacks "accessKey"; this field is the secret.
 		// eslint-disable-next-line @n8n/community-nodes/credential-unnecessary-password
@@ -64,6 +66,7 @@ export class VoipbinApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 			required: true,
+			description: 'VoIPBIN access key; n8n sends it to the Base URL only',
 			displayOptions: { show: { authentication: ['accessKey'] } },
 			hint: 'The user behind the key needs the CustomerAdmin or CustomerManager permission',
 		},
@@ -73,6 +76,7 @@ export class VoipbinApi implements ICredentialType {
 			type: 'string',
 			default: '',
 			required: true,
+			description: 'VoIPBIN user name, as used to log in to the admin console',
 			displayOptions: { show: { authentication: ['usernamePassword'] } },
 		},
 		{
@@ -82,6 +86,7 @@ export class VoipbinApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 			required: true,
+			description: 'Password of that VoIPBIN user',
 			displayOptions: { show: { authentication: ['usernamePassword'] } },
 		},
 		{

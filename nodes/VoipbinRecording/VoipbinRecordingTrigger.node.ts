@@ -1,14 +1,44 @@
 import { NodeConnectionTypes } from 'n8n-workflow';
 import type {
 	INodeExecutionData,
+	INodeProperties,
 	INodeType,
 	INodeTypeDescription,
 	IPollFunctions,
 } from 'n8n-workflow';
 
 import { referenceFilterOptions } from './actions/descriptions';
-import { audioOutputField, binaryPropertyField } from './download/audioItems';
-import { pollRecordings } from './trigger/poll';
+import {
+	AUDIO_MAX_WAIT_SECONDS,
+	audioOutputField,
+	binaryPropertyField,
+} from './download/audioItems';
+import { MAX_EVENTS_PER_POLL, pollRecordings } from './trigger/poll';
+
+const eventField: INodeProperties = {
+	displayName: 'Event',
+	name: 'event',
+	type: 'options',
+	options: [
+		{
+			name: 'Recording Ended',
+			value: 'recordingEnded',
+			description: 'A recording has ended and its audio is being stored ("stopping" is not ended)',
+		},
+		{
+			name: 'Recording Started',
+			value: 'recordingStarted',
+			description: 'A recording has begun capturing audio',
+		},
+		{
+			name: 'Any Status Change',
+			value: 'anyStatusChange',
+			description: 'Every status change; each item has the previous and the new status',
+		},
+	],
+	default: 'recordingEnded',
+	description: 'Which change of a recording starts the workflow (one item per recording)',
+};
 
 export class VoipbinRecordingTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -17,7 +47,9 @@ export class VoipbinRecordingTrigger implements INodeType {
 		icon: { light: 'file:voipbin.svg', dark: 'file:voipbin.dark.svg' },
 		group: ['trigger'],
 		version: 1,
-		subtitle: '={{ $parameter["event"] }}',
+		// The chosen Event in words (a test checks it matches every option's name).
+		subtitle:
+			'={{ {"recordingEnded":"Recording Ended","recordingStarted":"Recording Started","anyStatusChange":"Any Status Change"}[$parameter["event"]] }}',
 		description: 'Starts a workflow when a VoIPBIN call or conference recording ends',
 		defaults: { name: 'VoIPBIN Recording Trigger' },
 		polling: true,
@@ -34,30 +66,7 @@ export class VoipbinRecordingTrigger implements INodeType {
 			},
 		],
 		properties: [
-			{
-				displayName: 'Event',
-				name: 'event',
-				type: 'options',
-				options: [
-					{
-						name: 'Recording Ended',
-						value: 'recordingEnded',
-						description:
-							'A recording has ended and its audio is being stored ("stopping" is not ended)',
-					},
-					{
-						name: 'Recording Started',
-						value: 'recordingStarted',
-						description: 'A recording has begun capturing audio',
-					},
-					{
-						name: 'Any Status Change',
-						value: 'anyStatusChange',
-						description: 'Every status change; each item has the previous and the new status',
-					},
-				],
-				default: 'recordingEnded',
-			},
+			eventField,
 			{
 				displayName: 'On First Run',
 				name: 'onFirstRun',
@@ -66,19 +75,23 @@ export class VoipbinRecordingTrigger implements INodeType {
 					{
 						name: 'Emit Nothing',
 						value: 'nothing',
-						description: 'Only recordings that end after the trigger is activated',
+						description: 'Only events that happen after the trigger is activated',
 					},
 					{
-						name: 'Emit Recordings Ended in the Last Hours',
+						name: 'Emit Events From the Last Hours',
 						value: 'lastHours',
+						description:
+							'Also the events of recordings created in the hours before activation, at the first poll',
 					},
 					{
-						name: 'Emit Recordings Ended Since a Date',
+						name: 'Emit Events Since a Date',
 						value: 'sinceDate',
+						description: 'Also the events of recordings created since a date, at the first poll',
 					},
 				],
 				default: 'nothing',
-				description: 'What to do with recordings that already exist when the trigger is activated',
+				description:
+					'What to do with recordings that already exist when the trigger is activated. Looking back emits the chosen Event for them as if the trigger had been active then.',
 			},
 			{
 				displayName: 'Hours',
@@ -86,6 +99,8 @@ export class VoipbinRecordingTrigger implements INodeType {
 				type: 'number',
 				typeOptions: { minValue: 1 },
 				default: 24,
+				description:
+					'How far back the first poll looks, in hours: recordings created in this time give their events',
 				displayOptions: { show: { onFirstRun: ['lastHours'] } },
 			},
 			{
@@ -94,6 +109,8 @@ export class VoipbinRecordingTrigger implements INodeType {
 				type: 'dateTime',
 				default: '',
 				required: true,
+				description:
+					'From when the first poll looks back: recordings created since then give their events',
 				displayOptions: { show: { onFirstRun: ['sinceDate'] } },
 			},
 			{
@@ -137,8 +154,9 @@ export class VoipbinRecordingTrigger implements INodeType {
 				name: 'audioMaxWaitSeconds',
 				type: 'number',
 				typeOptions: { minValue: 0 },
-				default: 120,
-				description: 'How long an event may wait for its audio to be stored',
+				default: AUDIO_MAX_WAIT_SECONDS,
+				description:
+					'How long, in seconds, an event may wait for VoIPBIN to store its audio. A poll that runs out of time leaves the event to the next poll.',
 				displayOptions: { show: { attachAudio: [true] } },
 			},
 			{
@@ -153,8 +171,9 @@ export class VoipbinRecordingTrigger implements INodeType {
 						name: 'maxEventsPerPoll',
 						type: 'number',
 						typeOptions: { minValue: 1, maxValue: 1000 },
-						default: 100,
-						description: 'Events beyond this wait for the next poll; none is lost',
+						default: MAX_EVENTS_PER_POLL,
+						description:
+							'Most events one poll emits (each may carry a download). Events beyond this wait for the next poll; none is lost.',
 					},
 				],
 			},

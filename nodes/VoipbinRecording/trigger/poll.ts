@@ -2,7 +2,7 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, INodeExecutionData, IPollFunctions } from 'n8n-workflow';
 
 import type { AudioOutput } from '../download/audioFiles';
-import { audioItems } from '../download/audioItems';
+import { AUDIO_MAX_WAIT_SECONDS, audioItems } from '../download/audioItems';
 import { downloadRecordingAudio, isAudioNotReady } from '../download/recordingAudio';
 import type { Recording, ReferenceType } from '../model/recording';
 import { millisToMicros } from '../model/time';
@@ -30,6 +30,12 @@ const EVENT_KINDS: Record<string, TriggerEventKind> = {
 	recordingStarted: 'started',
 	anyStatusChange: 'statusChange',
 };
+
+/**
+ * Default "Max Events per Poll": within the 10–50 of n8n's own triggers, and low because each
+ * event may carry a download. More recordings simply wait for the next poll.
+ */
+export const MAX_EVENTS_PER_POLL = 20;
 
 /** Parts of n8n's poll budget this poll uses; the rest is margin for emitting. */
 const BUDGET_SHARE = 0.8;
@@ -59,12 +65,13 @@ function readTriggerParameters(ctx: IPollFunctions): TriggerParameters {
 				minDurationSeconds: filters.minDurationSeconds || undefined,
 			},
 		},
-		maxEventsPerPoll: options.maxEventsPerPoll ?? 100,
+		maxEventsPerPoll: options.maxEventsPerPoll ?? MAX_EVENTS_PER_POLL,
 		audio: attachAudio
 			? {
 					outputAs: ctx.getNodeParameter('audioOutputAs', 'monoMix') as AudioOutput,
 					binaryPropertyName: ctx.getNodeParameter('binaryPropertyName', 'data') as string,
-					maxWaitMs: (ctx.getNodeParameter('audioMaxWaitSeconds', 120) as number) * 1000,
+					maxWaitMs:
+						(ctx.getNodeParameter('audioMaxWaitSeconds', AUDIO_MAX_WAIT_SECONDS) as number) * 1000,
 				}
 			: null,
 	};
