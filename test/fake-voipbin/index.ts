@@ -12,6 +12,7 @@ import { handleControl } from './control';
 import { Faults, type FaultControl } from './faults';
 import { Exchange, type RequestLogEntry } from './http';
 import { NIL_UUID } from './ids';
+import { OpenAiStub, type StubExchange } from './openai';
 import { Storage } from './storage';
 import {
 	type Account,
@@ -109,6 +110,8 @@ export interface FakeVoipbin {
 	faults: FaultControl;
 	/** Every API and storage request (control routes excluded), oldest first. */
 	requests: RequestLogEntry[];
+	/** What the scripted chat model (`/stub/openai/...`) was asked and answered, oldest first. */
+	openAiTranscript: StubExchange[];
 	/** Empties `requests` (and so `stats`). */
 	resetRequests(): void;
 	/** Request counts from `requests`. */
@@ -141,7 +144,8 @@ export async function startFakeVoipbin(options: FakeVoipbinOptions = {}): Promis
 	const faults = new Faults();
 	let storageOrigin = '';
 	const storage = new Storage(world, clock, faults, options.zipLevel ?? 1, () => storageOrigin);
-	const api = new Api(world, clock, faults, storage);
+	const openAi = new OpenAiStub();
+	const api = new Api(world, clock, faults, storage, openAi);
 
 	const record = (ex: Exchange) => {
 		const { entry } = ex;
@@ -223,6 +227,7 @@ export async function startFakeVoipbin(options: FakeVoipbinOptions = {}): Promis
 		deleteRecording: (id) => world.deleteRecording(world.getRecording(id)),
 		faults,
 		requests: [],
+		openAiTranscript: openAi.transcript,
 		resetRequests() {
 			fake.requests.length = 0;
 		},
