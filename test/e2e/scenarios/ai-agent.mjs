@@ -5,7 +5,13 @@
 //
 // Standalone so that the e2e runner can call it; see README "Use it as an AI tool" and
 // test/e2e/scenarios/ai-agent.dev.ts for a driver.
-import { executionError, loadExample, n8nId, nodeNamed, nodeOutput } from '../../../scripts/n8n-runtime.mjs';
+import {
+	executionError,
+	loadExample,
+	n8nId,
+	nodeNamed,
+	nodeOutput,
+} from '../../../scripts/n8n-runtime.mjs';
 
 const WORKFLOW = 'ai-agent-recordings.json';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -21,7 +27,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  * @param {(message: string) => void} [o.log]
  * @returns {Promise<{ workflowId: string, recordingId: string, answer: string }>}
  */
-export async function checkAiAgentTool({ n8n, fakeBaseUrl, voipbinCredential, customerId, log = () => {} }) {
+export async function checkAiAgentTool({
+	n8n,
+	fakeBaseUrl,
+	voipbinCredential,
+	customerId,
+	log = () => {},
+}) {
 	const fake = fakeControl(fakeBaseUrl);
 	await fake('POST', '/recordings', { customerId, status: 'ended', durationSeconds: 3 });
 
@@ -33,7 +45,10 @@ export async function checkAiAgentTool({ n8n, fakeBaseUrl, voipbinCredential, cu
 	for (const name of ['List Recordings', 'Download Recording']) {
 		nodeNamed(workflow, name).credentials.voipbinApi = { ...voipbinCredential };
 	}
-	nodeNamed(workflow, 'OpenAI Chat Model').credentials.openAiApi = { id: model.id, name: model.name };
+	nodeNamed(workflow, 'OpenAI Chat Model').credentials.openAiApi = {
+		id: model.id,
+		name: model.name,
+	};
 	const workflowId = await n8n.importWorkflow(workflow);
 
 	await fake('POST', '/openai/transcript/reset');
@@ -47,19 +62,30 @@ export async function checkAiAgentTool({ n8n, fakeBaseUrl, voipbinCredential, cu
 	const listed = toolRun(run, 'List Recordings');
 	const downloaded = toolRun(run, 'Download Recording');
 	expectEqual('List Recordings arguments', pick(listed.args, ['limit']), { limit: 1 });
-	if (listed.items.length !== 1) fail(`List Recordings returned ${listed.items.length} items, not 1`);
+	if (listed.items.length !== 1)
+		fail(`List Recordings returned ${listed.items.length} items, not 1`);
 	const recordingId = listed.items[0].id;
-	if (!UUID.test(String(recordingId))) fail(`List Recordings returned no recording: ${JSON.stringify(listed.items)}`);
-	expectEqual('Download Recording arguments', pick(downloaded.args, ['recordingId']), { recordingId });
+	if (!UUID.test(String(recordingId)))
+		fail(`List Recordings returned no recording: ${JSON.stringify(listed.items)}`);
+	expectEqual('Download Recording arguments', pick(downloaded.args, ['recordingId']), {
+		recordingId,
+	});
 	const file = downloaded.items[0];
-	if (file?.id !== recordingId || file.status !== 'ended' || !/\.wav$/.test(String(file.audio?.fileName))) {
+	if (
+		file?.id !== recordingId ||
+		file.status !== 'ended' ||
+		!/\.wav$/.test(String(file.audio?.fileName))
+	) {
 		fail(`Download Recording did not return the recording's WAV: ${JSON.stringify(file)}`);
 	}
 
 	// What the model was offered and handed back.
 	const { transcript } = await fake('GET', '/openai/transcript');
 	const calls = transcript.map((exchange) => exchange.reply.toolCalls);
-	expectEqual('the model offered tools', transcript[0]?.tools.sort(), ['Download_Recording', 'List_Recordings']);
+	expectEqual('the model offered tools', transcript[0]?.tools.sort(), [
+		'Download_Recording',
+		'List_Recordings',
+	]);
 	expectEqual('the model turns', calls, [
 		[{ name: 'List_Recordings', arguments: { limit: 1 } }],
 		[{ name: 'Download_Recording', arguments: { recordingId } }],
@@ -67,7 +93,9 @@ export async function checkAiAgentTool({ n8n, fakeBaseUrl, voipbinCredential, cu
 	]);
 	const lastResult = transcript[2].toolResults.at(-1)?.content ?? '';
 	if (!lastResult.includes(recordingId) || !lastResult.includes(file.audio.fileName)) {
-		fail(`The download result handed to the model lacks the recording: ${lastResult.slice(0, 300)}`);
+		fail(
+			`The download result handed to the model lacks the recording: ${lastResult.slice(0, 300)}`,
+		);
 	}
 	const answer = String(nodeOutput(run, 'AI Agent')[0]?.json?.output ?? '');
 	expectEqual('the agent answer', answer, transcript[2].reply.content);
@@ -124,7 +152,8 @@ function fakeControl(baseUrl) {
 			body: body === undefined ? (method === 'POST' ? '{}' : undefined) : JSON.stringify(body),
 		});
 		const json = await res.json();
-		if (!res.ok) throw new Error(`fake ${method} /_fake${route} → ${res.status}: ${JSON.stringify(json)}`);
+		if (!res.ok)
+			throw new Error(`fake ${method} /_fake${route} → ${res.status}: ${JSON.stringify(json)}`);
 		return json;
 	};
 }
