@@ -259,7 +259,7 @@ async function main() {
 	say(`      ${archiveDir}, then deletes them)`);
 	say(`  • "${agent.name}"  — open it and click "Execute workflow"`);
 	say(`      ${n8n.url}/workflow/${agentId}   (the AI Agent lists and downloads with the VoIPBIN`);
-	say('      tools; its chat model is the fake\'s scripted stub)');
+	say("      tools; its chat model is the fake's scripted stub)");
 	say(
 		'\n  What to watch: the Executions tab of the active workflow. The fake server starts a call or',
 	);
