@@ -1,14 +1,14 @@
 /**
  * `npm run schemas`: writes the output schemas n8n's editor shows before a node has run
- * (`nodes/VoipbinRecording/__schema__/v1.0.0/recording/<operation>.json`, copied into dist by the
- * build). Each is derived from a real output item of the operation, run against the fake VoIPBIN,
+ * (`nodes/VoipbinRecording/__schema__/v1.0.0/recording/<operation>.json`, and `v1.0.0.json` for
+ * the trigger; copied into dist by the build). Each is derived from a real output item of the operation, run against the fake VoIPBIN,
  * in the form n8n-nodes-base ships: one JSON type per field, `"version": 1`.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { startFakeVoipbin } from '../test/fake-voipbin';
-import { operationOutputs } from '../test/helpers/operationOutputs';
+import { operationOutputs, triggerOutput } from '../test/helpers/operationOutputs';
 
 const SCHEMA_DIR = join(
 	__dirname,
@@ -54,6 +54,14 @@ async function main(): Promise<void> {
 			);
 			console.log(`wrote ${file}`);
 		}
+		// The trigger (no resource or operation) is asked for as /schemas/<node>/1.0.0.json.
+		const triggerFile = join(SCHEMA_DIR, '..', '..', 'v1.0.0.json');
+		const item = await triggerOutput(fake);
+		writeFileSync(
+			triggerFile,
+			`${JSON.stringify({ ...schemaOf(item.json), version: 1 }, null, '\t')}\n`,
+		);
+		console.log(`wrote ${triggerFile}`);
 	} finally {
 		await fake.close();
 	}

@@ -50,7 +50,8 @@ export class VoipbinRecordingTrigger implements INodeType {
 		// The chosen Event in words (a test checks it matches every option's name).
 		subtitle:
 			'={{ {"recordingEnded":"Recording Ended","recordingStarted":"Recording Started","anyStatusChange":"Any Status Change"}[$parameter["event"]] }}',
-		description: 'Starts a workflow when a VoIPBIN call or conference recording ends',
+		description:
+			'Starts a workflow when a VoIPBIN call or conference recording ends, starts or changes status',
 		defaults: { name: 'VoIPBIN Recording Trigger' },
 		polling: true,
 		inputs: [],
@@ -59,7 +60,7 @@ export class VoipbinRecordingTrigger implements INodeType {
 		hints: [
 			{
 				message:
-					'One item per recording event. Several can arrive in one poll; each recording ends exactly once.',
+					'One item per recording event. Several can arrive in one poll; no event is emitted twice.',
 				type: 'info',
 				location: 'outputPane',
 				whenToDisplay: 'afterExecution',

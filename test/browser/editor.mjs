@@ -62,10 +62,19 @@ const STICKY_SLACK_PX = 60;
  * @param {(message: string) => void} [o.log]
  * @returns {Promise<{ screenshotDir: string, screenshots: string[] }>}
  */
-export async function checkEditor({ url, owner, workflowIds, credential, screenshotDir, log = () => {} }) {
+export async function checkEditor({
+	url,
+	owner,
+	workflowIds,
+	credential,
+	screenshotDir,
+	log = () => {},
+}) {
 	const { chromium } = require('playwright-core');
 	if (!fs.existsSync(CHROMIUM)) {
-		throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium).`);
+		throw new Error(
+			`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium).`,
+		);
 	}
 	const dir = screenshotDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-editor-screens-'));
 	fs.mkdirSync(dir, { recursive: true });
@@ -103,6 +112,7 @@ export async function checkEditor({ url, owner, workflowIds, credential, screens
 		}
 	};
 
+	let scratchId;
 	try {
 		await step('sign in', async () => {
 			await page.goto(`${url}/signin`);
@@ -120,13 +130,20 @@ export async function checkEditor({ url, owner, workflowIds, credential, screens
 				await checkCanvas(page, nodes);
 				await shot(`workflow-${id}`);
 				const download = nodes.find((n) => n.type === ACTION && /download/i.test(n.subtitle));
-				if (!found.runnable && download && nodes.some((n) => n.type === 'n8n-nodes-base.manualTrigger')) {
+				if (
+					!found.runnable &&
+					download &&
+					nodes.some((n) => n.type === 'n8n-nodes-base.manualTrigger')
+				) {
 					found.runnable = { id, download: download.name };
 				}
 			});
 		}
 		for (const [what, value] of Object.entries(found)) {
-			if (!value) throw new Error(`Editor check: none of the workflows ${workflowIds.join(', ')} has the ${what} node it needs`);
+			if (!value)
+				throw new Error(
+					`Editor check: none of the workflows ${workflowIds.join(', ')} has the ${what} node it needs`,
+				);
 		}
 
 		await step('credential test with the right and a wrong key', async () => {
@@ -156,16 +173,26 @@ export async function checkEditor({ url, owner, workflowIds, credential, screens
 			await page.click('[data-test-id="execute-workflow-button"]');
 			const node = canvasNode(page, found.runnable.download);
 			const failed = page.locator('[data-test-id="canvas-node-status-error"]');
-			await node.locator('[data-test-id="canvas-node-status-success"]').or(failed).first().waitFor({ timeout: 180_000 });
-			if (await failed.count()) throw new Error('A node of the workflow failed (see the screenshot)');
+			await node
+				.locator('[data-test-id="canvas-node-status-success"]')
+				.or(failed)
+				.first()
+				.waitFor({ timeout: 180_000 });
+			if (await failed.count())
+				throw new Error('A node of the workflow failed (see the screenshot)');
 			await shot('workflow-executed');
 			await openPanel(page, found.runnable.download);
 			await showBinary(page);
-			const audio = page.locator('[data-test-id="output-panel"] audio, [data-test-id="binary-data-view"] audio, audio');
+			const audio = page.locator(
+				'[data-test-id="output-panel"] audio, [data-test-id="binary-data-view"] audio, audio',
+			);
 			const text = await page.locator('[data-test-id="output-panel"]').textContent();
-			if (!/audio\/wav|audio\/x-wav|\.wav/i.test(text)) throw new Error(`The Download node's binary tab shows no WAV: ${text.slice(0, 300)}`);
+			if (!/audio\/wav|audio\/x-wav|\.wav/i.test(text))
+				throw new Error(`The Download node's binary tab shows no WAV: ${text.slice(0, 300)}`);
 			await shot('download-binary');
-			const view = page.locator('[data-test-id="output-panel"] button', { hasText: /^View$/ }).first();
+			const view = page
+				.locator('[data-test-id="output-panel"] button', { hasText: /^View$/ })
+				.first();
 			if (await view.count()) {
 				await view.click();
 				await audio.first().waitFor({ state: 'attached', timeout: 15_000 });
@@ -177,17 +204,25 @@ export async function checkEditor({ url, owner, workflowIds, credential, screens
 
 		// The node panels are tried in a new workflow, built through the node search as a user
 		// would: n8n saves edits by itself, and the workflows given stay as they are.
-		let scratchId;
 		await step('search "VoIPBIN" for a trigger in a new workflow', async () => {
 			await page.goto(`${url}/workflow/new`);
 			await page.locator('[data-test-id="canvas-add-button"]').click();
 			await searchNodes(page, 'VoIPBIN');
 			await shot('node-search-trigger');
-			await page.locator('[data-test-id="item-iterator-item"]', { hasText: 'VoIPBIN Recording' }).first().click();
-			const triggers = page.locator('[data-test-id="item-iterator-item"]').filter({ hasText: /^On / });
+			await page
+				.locator('[data-test-id="item-iterator-item"]', { hasText: 'VoIPBIN Recording' })
+				.first()
+				.click();
+			const triggers = page
+				.locator('[data-test-id="item-iterator-item"]')
+				.filter({ hasText: /^On / });
 			await triggers.first().waitFor();
 			const names = (await triggers.allTextContents()).map((t) => t.trim());
-			expectList('trigger events in the node panel', names, EVENTS.map(([, , label]) => label));
+			expectList(
+				'trigger events in the node panel',
+				names,
+				EVENTS.map(([, , label]) => label),
+			);
 			await shot('node-trigger-events');
 			await triggers.first().click();
 			await page.locator('[data-test-id="ndv"]').waitFor();
@@ -200,16 +235,22 @@ export async function checkEditor({ url, owner, workflowIds, credential, screens
 				await checkPanel(page, `event ${event}`);
 				const output = await fetchTestEvent(page);
 				if (!output.includes(`"event": "${kind}"`)) {
-					throw new Error(`Fetch Test Event with Event "${event}" gave no "${kind}" event: ${output.slice(0, 300)}`);
+					throw new Error(
+						`Fetch Test Event with Event "${event}" gave no "${kind}" event: ${output.slice(0, 300)}`,
+					);
 				}
 				await shot(`fetch-test-event-${slug(event)}`);
 			}
+			// Audio comes with ended recordings.
+			await chooseOption(page, 'event', 'Recording Ended');
 			await page.click('[data-test-id="parameter-input-attachAudio"] .el-switch');
 			const withAudio = await fetchTestEvent(page);
-			if (!/"audio"/.test(withAudio)) throw new Error(`Fetch Test Event with audio gave no audio: ${withAudio.slice(0, 300)}`);
+			if (!/"audio"/.test(withAudio))
+				throw new Error(`Fetch Test Event with audio gave no audio: ${withAudio.slice(0, 300)}`);
 			await showBinary(page);
 			const binary = (await page.locator('[data-test-id="output-panel"]').textContent()) ?? '';
-			if (!/audio\/wav/.test(binary)) throw new Error(`The audio is not shown as a WAV: ${binary.slice(0, 300)}`);
+			if (!/audio\/wav/.test(binary))
+				throw new Error(`The audio is not shown as a WAV: ${binary.slice(0, 300)}`);
 			await shot('fetch-test-event-with-audio');
 			await closePanel(page);
 		});
@@ -218,13 +259,22 @@ export async function checkEditor({ url, owner, workflowIds, credential, screens
 			await page.click('[data-test-id="node-creator-plus-button"]');
 			await searchNodes(page, 'VoIPBIN');
 			await shot('node-search-action');
-			await page.locator('[data-test-id="item-iterator-item"]', { hasText: 'VoIPBIN Recording' }).first().click();
-			const actions = page.locator('[data-test-id="node-creator-action-item"]');
-			await actions.first().waitFor();
-			const names = (await actions.allTextContents()).map((t) => t.trim());
-			expectList('actions in the node panel', names, OPERATIONS.map(([, action]) => action));
+			await page
+				.locator('[data-test-id="item-iterator-item"]', { hasText: 'VoIPBIN Recording' })
+				.first()
+				.click();
+			const items = page.locator('[data-test-id="item-iterator-item"]');
+			await items.filter({ hasText: OPERATIONS[0][1] }).first().waitFor();
+			const names = (await items.allTextContents())
+				.map((t) => t.trim())
+				.filter((t) => !t.startsWith('VoIPBIN') && !t.startsWith('On '));
+			expectList(
+				'actions in the node panel',
+				names,
+				OPERATIONS.map(([, action]) => action),
+			);
 			await shot('node-actions');
-			await actions.first().click();
+			await items.filter({ hasText: 'Get a recording' }).first().click();
 			await page.locator('[data-test-id="ndv"]').waitFor();
 			for (const [operation] of OPERATIONS) {
 				await chooseOption(page, 'operation', operation);
@@ -233,14 +283,15 @@ export async function checkEditor({ url, owner, workflowIds, credential, screens
 			}
 			await closePanel(page);
 		});
-		if (scratchId) await deleteWorkflow(page, url, scratchId);
-
 	} finally {
+		if (scratchId) await deleteWorkflow(page, url, scratchId).catch(() => {});
 		await context.close();
 		fs.rmSync(profile, { recursive: true, force: true });
 	}
 	if (problems.length) {
-		throw new Error(`Editor check: the page reported errors:\n${problems.join('\n')}\nScreenshots: ${dir}`);
+		throw new Error(
+			`Editor check: the page reported errors:\n${problems.join('\n')}\nScreenshots: ${dir}`,
+		);
 	}
 	log(`editor check passed; screenshots in ${dir}`);
 	return { screenshotDir: dir, screenshots };
@@ -297,7 +348,9 @@ async function openWorkflow(page, url, id) {
 
 /** Our nodes' subtitles read as words; sticky notes show their whole text without a large gap. */
 async function checkCanvas(page, nodes) {
-	for (const { name, type, subtitle } of nodes.filter((n) => n.type.startsWith('n8n-nodes-voipbin.'))) {
+	for (const { name, type, subtitle } of nodes.filter((n) =>
+		n.type.startsWith('n8n-nodes-voipbin.'),
+	)) {
 		if (!subtitle || /[a-z][A-Z]|:\s/.test(subtitle)) {
 			throw new Error(`The node "${name}" (${type}) shows the subtitle "${subtitle}", not words`);
 		}
@@ -316,8 +369,10 @@ async function checkCanvas(page, nodes) {
 	for (const sticky of stickies) {
 		// 34 px: the note's own padding around its text.
 		const empty = sticky.height - sticky.content - 34;
-		if (sticky.overflow || empty < -2) throw new Error(`The sticky note "${sticky.text}…" cuts off its text`);
-		if (empty > STICKY_SLACK_PX) throw new Error(`The sticky note "${sticky.text}…" leaves ${empty} px empty`);
+		if (sticky.overflow || empty < -2)
+			throw new Error(`The sticky note "${sticky.text}…" cuts off its text`);
+		if (empty > STICKY_SLACK_PX)
+			throw new Error(`The sticky note "${sticky.text}…" leaves ${empty} px empty`);
 	}
 }
 
@@ -337,7 +392,10 @@ async function closePanel(page) {
 
 /** The name of the option a select field shows. */
 async function optionValue(page, parameter) {
-	return await page.locator(`[data-test-id="parameter-input-${parameter}"] input`).first().inputValue();
+	return await page
+		.locator(`[data-test-id="parameter-input-${parameter}"] input`)
+		.first()
+		.inputValue();
 }
 
 async function chooseOption(page, parameter, optionName) {
@@ -353,8 +411,11 @@ async function checkPanel(page, what) {
 	if ((await panel.locator('[data-test-id="parameter-item"]').count()) < 2) {
 		throw new Error(`The panel for ${what} shows no fields`);
 	}
-	const errors = page.locator('[data-test-id="ndv"] .el-alert--error:visible, [data-test-id="ndv"] [data-test-id="node-issues"]:visible');
-	if (await errors.count()) throw new Error(`The panel for ${what} shows an error: ${await errors.first().textContent()}`);
+	const errors = page.locator(
+		'[data-test-id="ndv"] .el-alert--error:visible, [data-test-id="ndv"] [data-test-id="node-issues"]:visible',
+	);
+	if (await errors.count())
+		throw new Error(`The panel for ${what} shows an error: ${await errors.first().textContent()}`);
 }
 
 /** Clicks "Fetch Test Event" and returns the output as JSON text. */
@@ -373,26 +434,45 @@ async function fetchTestEvent(page) {
 	const json = output.locator('[data-test-id="radio-button-json"]');
 	if (await json.count()) await json.click();
 	await page.waitForTimeout(500);
-	const error = page.locator('[data-test-id="ndv"] [data-test-id="node-error-message"], [data-test-id="ndv"] .node-error-view');
-	if (await error.count()) throw new Error(`Fetch Test Event failed: ${await error.first().textContent()}`);
+	const error = page.locator(
+		'[data-test-id="ndv"] [data-test-id="node-error-message"], [data-test-id="ndv"] .node-error-view',
+	);
+	if (await error.count())
+		throw new Error(`Fetch Test Event failed: ${await error.first().textContent()}`);
 	return (await output.textContent()) ?? '';
 }
 
 /** Switches the output panel to its binary view, where n8n shows files. */
 async function showBinary(page) {
-	const binary = page.locator('[data-test-id="output-panel"] [data-test-id="radio-button-binary"], [data-test-id="output-panel"] label', { hasText: /^Binary$/ });
+	const binary = page.locator(
+		'[data-test-id="output-panel"] [data-test-id="radio-button-binary"], [data-test-id="output-panel"] label',
+		{ hasText: /^Binary$/ },
+	);
 	if (await binary.count()) await binary.first().click();
 	await page.waitForTimeout(500);
 }
 
+/** Saves the credential with this key; n8n tests it as it saves. */
 async function setAccessKey(page, key) {
 	const input = page.locator('[data-test-id="parameter-input-accessKey"] input');
 	await input.fill(key);
-	await page.click('[data-test-id="credential-save-button"]');
+	const save = page.locator('[data-test-id="credential-save-button"]');
+	await save.click();
+	await page.waitForFunction(
+		() =>
+			/^\s*Saved\s*$/.test(
+				document.querySelector('[data-test-id="credential-save-button"]')?.textContent ?? '',
+			),
+		null,
+		{ timeout: 60_000 },
+	);
 }
 
 function slug(text) {
-	return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+	return text
+		.toLowerCase()
+		.replace(/[^a-z0-9]+/g, '-')
+		.replace(/^-|-$/g, '');
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

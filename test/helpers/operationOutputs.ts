@@ -7,7 +7,7 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import type { RecordingOperation } from '../../nodes/VoipbinRecording/actions/node.type';
 import type { FakeVoipbin } from '../fake-voipbin';
-import { accessKeyCredential, runNode } from './n8n';
+import { PollHarness, accessKeyCredential, runNode } from './n8n';
 
 // The explicit `.ts` (as in bench/): outside jest, Node's resolver would pick the `.node.json`
 // codex file next to it first, and this module also runs under tsx (npm run schemas).
@@ -48,4 +48,20 @@ export async function operationOutputs(
 	});
 	const del = await run({ operation: 'delete', recordingId });
 	return { start, stop, waitForEnd, get, getMany, download, delete: del };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { VoipbinRecordingTrigger } =
+	require('../../nodes/VoipbinRecording/VoipbinRecordingTrigger.node.ts') as typeof import('../../nodes/VoipbinRecording/VoipbinRecordingTrigger.node');
+
+/** A real item of the Recording Trigger ("Fetch Test Event", Event = Recording Ended). */
+export async function triggerOutput(fake: FakeVoipbin): Promise<INodeExecutionData> {
+	const { customerId, accessKey } = fake.createAccount();
+	fake.seedRecordings(customerId, 1, { status: 'ended' });
+	const harness = new PollHarness(
+		new VoipbinRecordingTrigger(),
+		{ event: 'recordingEnded' },
+		accessKeyCredential(fake.baseUrl, accessKey),
+	);
+	return (await harness.poll({ mode: 'manual' }))![0][0];
 }

@@ -14,7 +14,7 @@ import type { RecordingOperation } from '../../../nodes/VoipbinRecording/actions
 import { VoipbinRecording } from '../../../nodes/VoipbinRecording/VoipbinRecording.node';
 import { startFakeVoipbin } from '../../fake-voipbin';
 import type { FakeVoipbin } from '../../fake-voipbin';
-import { operationOutputs } from '../../helpers/operationOutputs';
+import { operationOutputs, triggerOutput } from '../../helpers/operationOutputs';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { resolveOutputSchemaPath } = require('n8n-core') as typeof import('n8n-core');
@@ -84,5 +84,18 @@ describe.each(['call', 'conference'] as const)('a real %s recording', (target) =
 						: [],
 			);
 		},
+	);
+});
+
+it('the trigger (asked as /schemas/<trigger>/1.0.0.json) has one that fits its real event item', async () => {
+	const file = resolveOutputSchemaPath({ nodeDir, version: 1 });
+	expect(file).toBe(join(nodeDir, '__schema__', 'v1.0.0.json'));
+	const schema = JSON.parse(readFileSync(file!, 'utf8'));
+	const item = (await triggerOutput(fake)).json;
+	const validate = ajv.compile(schema);
+	expect({ valid: validate(item), errors: validate.errors }).toEqual({ valid: true, errors: null });
+	expect(Object.keys(item).filter((key) => !(key in schema.properties))).toEqual([]);
+	expect(Object.keys(schema.properties)).toEqual(
+		expect.arrayContaining(['event', 'previousStatus']),
 	);
 });
