@@ -16,6 +16,19 @@ beforeAll(async () => {
 });
 afterAll(async () => await fake.close());
 
+/** The trigger with this Event for the account: n8n keeps one per workflow. */
+function triggerFor(
+	account: { accessKey: string },
+	event: string,
+	parameters: Record<string, unknown> = {},
+) {
+	return new PollHarness(
+		trigger,
+		{ event, ...parameters },
+		accessKeyCredential(fake.baseUrl, account.accessKey),
+	);
+}
+
 /** An account with an old ended recording and a call being recorded now, through the API's life. */
 function accountWithTraffic() {
 	const account = fake.createAccount();
@@ -24,11 +37,7 @@ function accountWithTraffic() {
 	const live = fake.startRecording(call.id, { durationSeconds: 60 });
 	fake.clock.advance(2_000);
 	const harness = (event: string, parameters: Record<string, unknown> = {}) =>
-		new PollHarness(
-			trigger,
-			{ event, ...parameters },
-			accessKeyCredential(fake.baseUrl, account.accessKey),
-		);
+		triggerFor(account, event, parameters);
 	return { account, ended, live, call, harness };
 }
 
@@ -59,11 +68,7 @@ describe('Fetch Test Event follows the chosen Event', () => {
 		const account = fake.createAccount();
 		const [older, newer] = fake.seedRecordings(account.customerId, 2, { status: 'ended' });
 		fake.createRecording(account.customerId, { status: 'initiating' });
-		const harness = new PollHarness(
-			trigger,
-			{ event: 'recordingStarted' },
-			accessKeyCredential(fake.baseUrl, account.accessKey),
-		);
+		const harness = triggerFor(account, 'recordingStarted');
 		const sample = await fetchTestEvent(harness);
 		expect(sample).toMatchObject({ id: newer.id, event: 'started', status: 'ended' });
 		expect(sample.id).not.toBe(older.id);
@@ -108,11 +113,7 @@ describe('Fetch Test Event follows the chosen Event', () => {
 	it('says clearly when nothing has started yet', async () => {
 		const account = fake.createAccount();
 		fake.createRecording(account.customerId, { status: 'initiating' });
-		const harness = new PollHarness(
-			trigger,
-			{ event: 'recordingStarted' },
-			accessKeyCredential(fake.baseUrl, account.accessKey),
-		);
+		const harness = triggerFor(account, 'recordingStarted');
 		await expect(harness.poll({ mode: 'manual' })).rejects.toThrow('No started recording yet');
 	});
 });
