@@ -1,4 +1,6 @@
 import type {
+	IAuthenticateRuleResponseCode,
+	IAuthenticateRuleResponseSuccessBody,
 	ICredentialDataDecryptedObject,
 	ICredentialTestRequest,
 	ICredentialType,
@@ -28,6 +30,7 @@ export class VoipbinApi implements ICredentialType {
 			default: 'https://api.voipbin.net',
 			placeholder: 'https://api.voipbin.net',
 			description: 'Address of the VoIPBIN API server, without the /v1.0 part',
+			hint: "Keep https://api.voipbin.net for VoIPBIN's cloud; for your own VoIPBIN server, its address",
 		},
 		{
 			displayName: 'Allow Unencrypted HTTP',
@@ -54,6 +57,7 @@ export class VoipbinApi implements ICredentialType {
 				},
 			],
 			default: 'accessKey',
+			description: 'How n8n signs in to VoIPBIN',
 		},
 		// The lint's list of secret-looking names lacks "accessKey"; this field is the secret.
 		// eslint-disable-next-line @n8n/community-nodes/credential-unnecessary-password
@@ -64,6 +68,7 @@ export class VoipbinApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 			required: true,
+			description: 'VoIPBIN access key; n8n sends it to the Base URL only',
 			displayOptions: { show: { authentication: ['accessKey'] } },
 			hint: 'The user behind the key needs the CustomerAdmin or CustomerManager permission',
 		},
@@ -73,6 +78,7 @@ export class VoipbinApi implements ICredentialType {
 			type: 'string',
 			default: '',
 			required: true,
+			description: 'VoIPBIN user name, as used to log in to the admin console',
 			displayOptions: { show: { authentication: ['usernamePassword'] } },
 		},
 		{
@@ -82,6 +88,7 @@ export class VoipbinApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 			required: true,
+			description: 'Password of that VoIPBIN user',
 			displayOptions: { show: { authentication: ['usernamePassword'] } },
 		},
 		{
@@ -160,6 +167,8 @@ export class VoipbinApi implements ICredentialType {
 			// The access key rides in the query string: never follow a redirect with it.
 			disableFollowRedirect: true,
 		},
+		// n8n-workflow types the rules as all of one kind, but n8n's tester goes through one list and
+		// applies each rule by its own type: status rules to a failed request, body rules to a 200.
 		rules: [
 			{
 				type: 'responseCode',
@@ -182,9 +191,23 @@ export class VoipbinApi implements ICredentialType {
 				properties: {
 					value: 404,
 					message:
-						'No VoIPBIN API answered at this base URL (404). Use https://api.voipbin.net or your server address, without /v1.0.',
+						'No VoIPBIN API answers at this base URL (404). Use https://api.voipbin.net or your server address, without /v1.0.',
 				},
 			},
-		],
+			{
+				// A 200 is not enough: any web server (n8n itself, a proxy's page) may answer 200 with
+				// HTML or other JSON. VoIPBIN's list always carries `next_page_token` ("" when empty).
+				// n8n fails the test when the value at `key` equals `value`: here, when it is absent.
+				type: 'responseSuccessBody',
+				properties: {
+					key: 'next_page_token',
+					value: undefined,
+					message:
+						"No VoIPBIN API answers at this base URL: the server answered, but not with VoIPBIN's recording list. Use https://api.voipbin.net or your server address, without /v1.0.",
+				},
+			},
+		] as Array<
+			IAuthenticateRuleResponseCode | IAuthenticateRuleResponseSuccessBody
+		> as ICredentialTestRequest['rules'],
 	};
 }

@@ -216,10 +216,19 @@ async function main() {
 		archiveDir,
 	);
 
-	const [pipelineId, recordId, cleanupId] = await n8n.importWorkflows([
+	// The AI Agent's chat model: the fake's scripted OpenAI-compatible stub.
+	const model = { id: n8nId(), name: 'Scripted model (fake VoIPBIN)', type: 'openAiApi' };
+	await n8n.importCredentials([
+		{ ...model, data: { apiKey: 'demo', url: `${fake.baseUrl}/stub/openai/v1` } },
+	]);
+	const agent = useCredential(loadExample('ai-agent-recordings.json'), credential);
+	nodeNamed(agent, 'OpenAI Chat Model').credentials.openAiApi = { id: model.id, name: model.name };
+
+	const [pipelineId, recordId, cleanupId, agentId] = await n8n.importWorkflows([
 		pipeline,
 		record,
 		cleanupWf,
+		agent,
 	]);
 	await n8n.publishWorkflow(pipelineId);
 
@@ -248,6 +257,9 @@ async function main() {
 	say(`  • "${cleanupWf.name}"  — open it and click "Execute workflow"`);
 	say(`      ${n8n.url}/workflow/${cleanupId}   (archives 3 recordings older than 30 days into`);
 	say(`      ${archiveDir}, then deletes them)`);
+	say(`  • "${agent.name}"  — open it and click "Execute workflow"`);
+	say(`      ${n8n.url}/workflow/${agentId}   (the AI Agent lists and downloads with the VoIPBIN`);
+	say("      tools; its chat model is the fake's scripted stub)");
 	say(
 		'\n  What to watch: the Executions tab of the active workflow. The fake server starts a call or',
 	);

@@ -16,7 +16,9 @@ export class VoipbinRecording implements INodeType {
 		icon: { light: 'file:voipbin.svg', dark: 'file:voipbin.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{ $parameter["operation"] + ": " + $parameter["resource"] }}',
+		// The operation's action in words (a test checks it matches every operation's `action`).
+		subtitle:
+			'={{ {"delete":"Delete a recording","download":"Download a recording","get":"Get a recording","getMany":"Get many recordings","getTranscript":"Get the transcript of a recording","start":"Start a recording","stop":"Stop a recording","transcribe":"Transcribe a recording","waitForEnd":"Wait for a recording to end"}[$parameter["operation"]] }}',
 		description:
 			'Start, stop, list, wait for, download and transcribe VoIPBIN call and conference recordings',
 		defaults: { name: 'VoIPBIN Recording' },

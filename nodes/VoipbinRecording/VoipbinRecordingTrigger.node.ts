@@ -1,14 +1,44 @@
 import { NodeConnectionTypes } from 'n8n-workflow';
 import type {
 	INodeExecutionData,
+	INodeProperties,
 	INodeType,
 	INodeTypeDescription,
 	IPollFunctions,
 } from 'n8n-workflow';
 
 import { referenceFilterOptions } from './actions/descriptions';
-import { audioOutputField, binaryPropertyField } from './download/outputItems';
-import { pollRecordings } from './trigger/poll';
+import {
+	AUDIO_MAX_WAIT_SECONDS,
+	audioOutputField,
+	binaryPropertyField,
+} from './download/outputItems';
+import { MAX_EVENTS_PER_POLL, pollRecordings } from './trigger/poll';
+
+const eventField: INodeProperties = {
+	displayName: 'Event',
+	name: 'event',
+	type: 'options',
+	options: [
+		{
+			name: 'Recording Ended',
+			value: 'recordingEnded',
+			description: 'A recording has ended and its audio is being stored ("stopping" is not ended)',
+		},
+		{
+			name: 'Recording Started',
+			value: 'recordingStarted',
+			description: 'A recording has begun capturing audio',
+		},
+		{
+			name: 'Any Status Change',
+			value: 'anyStatusChange',
+			description: 'Every status change; each item has the previous and the new status',
+		},
+	],
+	default: 'recordingEnded',
+	description: 'Which change of a recording starts the workflow (one item per recording)',
+};
 
 export class VoipbinRecordingTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -17,8 +47,11 @@ export class VoipbinRecordingTrigger implements INodeType {
 		icon: { light: 'file:voipbin.svg', dark: 'file:voipbin.dark.svg' },
 		group: ['trigger'],
 		version: 1,
-		subtitle: '={{ $parameter["event"] }}',
-		description: 'Starts a workflow when a VoIPBIN call or conference recording ends',
+		// The chosen Event in words (a test checks it matches every option's name).
+		subtitle:
+			'={{ {"recordingEnded":"Recording Ended","recordingStarted":"Recording Started","anyStatusChange":"Any Status Change"}[$parameter["event"]] }}',
+		description:
+			'Starts a workflow when a VoIPBIN call or conference recording ends, starts or changes status',
 		defaults: { name: 'VoIPBIN Recording Trigger' },
 		polling: true,
 		inputs: [],
@@ -27,37 +60,14 @@ export class VoipbinRecordingTrigger implements INodeType {
 		hints: [
 			{
 				message:
-					'One item per recording event. Several can arrive in one poll; each recording ends exactly once.',
+					'One item per recording event. Several can arrive in one poll; no event is emitted twice.',
 				type: 'info',
 				location: 'outputPane',
 				whenToDisplay: 'afterExecution',
 			},
 		],
 		properties: [
-			{
-				displayName: 'Event',
-				name: 'event',
-				type: 'options',
-				options: [
-					{
-						name: 'Recording Ended',
-						value: 'recordingEnded',
-						description:
-							'A recording has ended and its audio is being stored ("stopping" is not ended)',
-					},
-					{
-						name: 'Recording Started',
-						value: 'recordingStarted',
-						description: 'A recording has begun capturing audio',
-					},
-					{
-						name: 'Any Status Change',
-						value: 'anyStatusChange',
-						description: 'Every status change; each item has the previous and the new status',
-					},
-				],
-				default: 'recordingEnded',
-			},
+			eventField,
 			{
 				displayName: 'On First Run',
 				name: 'onFirstRun',
@@ -66,19 +76,23 @@ export class VoipbinRecordingTrigger implements INodeType {
 					{
 						name: 'Emit Nothing',
 						value: 'nothing',
-						description: 'Only recordings that end after the trigger is activated',
+						description: 'Only events that happen after the trigger is activated',
 					},
 					{
-						name: 'Emit Recordings Ended in the Last Hours',
+						name: 'Emit Events From the Last Hours',
 						value: 'lastHours',
+						description:
+							'Also the events of recordings created in the hours before activation, at the first poll',
 					},
 					{
-						name: 'Emit Recordings Ended Since a Date',
+						name: 'Emit Events Since a Date',
 						value: 'sinceDate',
+						description: 'Also the events of recordings created since a date, at the first poll',
 					},
 				],
 				default: 'nothing',
-				description: 'What to do with recordings that already exist when the trigger is activated',
+				description:
+					'What to do with recordings that already exist when the trigger is activated. Looking back emits the chosen Event for them as if the trigger had been active then.',
 			},
 			{
 				displayName: 'Hours',
@@ -86,6 +100,8 @@ export class VoipbinRecordingTrigger implements INodeType {
 				type: 'number',
 				typeOptions: { minValue: 1 },
 				default: 24,
+				description:
+					'How far back the first poll looks, in hours: recordings created in this time give their events',
 				displayOptions: { show: { onFirstRun: ['lastHours'] } },
 			},
 			{
@@ -93,8 +109,9 @@ export class VoipbinRecordingTrigger implements INodeType {
 				name: 'firstRunSince',
 				type: 'dateTime',
 				default: '',
-				description: "A date without an offset is in the workflow's time zone",
 				required: true,
+				description:
+					"From when the first poll looks back: recordings created since then give their events. A date without an offset is in the workflow's time zone.",
 				displayOptions: { show: { onFirstRun: ['sinceDate'] } },
 			},
 			{
@@ -138,9 +155,9 @@ export class VoipbinRecordingTrigger implements INodeType {
 				name: 'audioMaxWaitSeconds',
 				type: 'number',
 				typeOptions: { minValue: 0 },
-				default: 120,
+				default: AUDIO_MAX_WAIT_SECONDS,
 				description:
-					'How long an event may wait for its audio to be stored, counted from the first attempt across polls. After it, the event is emitted with an audioError; newer events wait behind it until then.',
+					'How long, in seconds, an event may wait for VoIPBIN to store its audio, counted from the first attempt across polls. After it, the event is emitted with an audioError; newer events wait behind it until then.',
 				displayOptions: { show: { attachAudio: [true] } },
 			},
 			{
@@ -155,8 +172,9 @@ export class VoipbinRecordingTrigger implements INodeType {
 						name: 'maxEventsPerPoll',
 						type: 'number',
 						typeOptions: { minValue: 1, maxValue: 1000 },
-						default: 100,
-						description: 'Events beyond this wait for the next poll; none is lost',
+						default: MAX_EVENTS_PER_POLL,
+						description:
+							'Most events one poll emits (each may carry a download). Events beyond this wait for the next poll; none is lost.',
 					},
 				],
 			},

@@ -2,7 +2,15 @@
  * The credential: how it authenticates, how it logs in, and its test request run the way n8n's
  * credentials tester runs it (n8n-core's RoutingNode on a stand-in node), against the fake.
  */
-import type { ICredentialsDecrypted, IDataObject, INodeType } from 'n8n-workflow';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import type {
+	ICredentialsDecrypted,
+	IDataObject,
+	INodeExecutionData,
+	INodeType,
+} from 'n8n-workflow';
 
 import { VoipbinApi } from '../../credentials/VoipbinApi.credentials';
 import { voipbinServerRoot } from '../../credentials/voipbinServerRoot';
@@ -13,6 +21,9 @@ import type { StoredCredential } from '../helpers/n8n';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { RoutingNode } = require('n8n-core') as typeof import('n8n-core');
+// The function n8n's tester uses for `responseSuccessBody` rules.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const lodashGet = require('lodash/get') as (object: unknown, path: string) => unknown;
 
 const credentialType = new VoipbinApi();
 let fake: FakeVoipbin;
@@ -89,8 +100,10 @@ describe('authenticate', () => {
 });
 
 /**
- * Runs the credential's `test` request as n8n's CredentialsTester does and returns the message
- * the user would see: a rule's message for a matching status, else n8n's generic one.
+ * Runs the credential's `test` request as n8n 2.40.7's CredentialsTester does and returns the
+ * message the user would see: on a failed request, a `responseCode` rule's message for a matching
+ * status, else n8n's generic one; on a successful one, a `responseSuccessBody` rule's message when
+ * the value at its `key` in the first output item equals its `value` (lodash `get`, `===`).
  */
 async function testCredential(credential: StoredCredential): Promise<string> {
 	const stand_in: INodeType = {
@@ -117,9 +130,13 @@ async function testCredential(credential: StoredCredential): Promise<string> {
 	};
 	const ctx = executeContext(stand_in, {}, { credential });
 	const decrypted = { id: 'cred-1', name: 'c', type: 'voipbinApi', data: credential.data };
+	let response: INodeExecutionData[][] | undefined;
 	try {
-		await new RoutingNode(ctx as never, stand_in, decrypted as ICredentialsDecrypted).runNode();
-		return 'Connection successful!';
+		response = await new RoutingNode(
+			ctx as never,
+			stand_in,
+			decrypted as ICredentialsDecrypted,
+		).runNode();
 	} catch (error) {
 		const status = (error as { cause?: { response?: { status?: number } } }).cause?.response
 			?.status;
@@ -129,11 +146,22 @@ async function testCredential(credential: StoredCredential): Promise<string> {
 		if (rule) return String((rule.properties as IDataObject).message);
 		return (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
 	}
+	for (const rule of credentialType.test.rules ?? []) {
+		if (rule.type !== 'responseSuccessBody') continue;
+		const { key, value, message } = rule.properties as {
+			key: string;
+			value: unknown;
+			message: string;
+		};
+		if (lodashGet(response![0][0].json, key) === value) return message;
+	}
+	return 'Connection successful!';
 }
 
 describe('the credential test', () => {
 	it('passes with a good access key, calling GET /v1.0/recordings?page_size=1', async () => {
-		const { accessKey } = fake.createAccount();
+		const { accessKey, customerId } = fake.createAccount();
+		fake.seedRecordings(customerId, 2, { status: 'ended' });
 		fake.resetRequests();
 		expect(await testCredential(accessKeyCredential(fake.baseUrl, accessKey))).toBe(
 			'Connection successful!',
@@ -167,8 +195,46 @@ describe('the credential test', () => {
 
 	it('says there is no VoIPBIN API at the URL', async () => {
 		expect(await testCredential(accessKeyCredential(`${fake.baseUrl}/nothing`, 'k'))).toMatch(
-			/No VoIPBIN API answered at this base URL/,
+			/No VoIPBIN API answers at this base URL \(404\)/,
 		);
+	});
+
+	it('passes on an account with no recordings (an empty list is still the list)', async () => {
+		const { accessKey } = fake.createAccount();
+		expect(await testCredential(accessKeyCredential(fake.baseUrl, accessKey))).toBe(
+			'Connection successful!',
+		);
+	});
+
+	describe('fails against a server that answers 200 but is not VoIPBIN', () => {
+		const answers: Array<[string, string, string]> = [
+			['an HTML page (n8n itself)', 'text/html', '<!DOCTYPE html><html><body>n8n</body></html>'],
+			['other JSON', 'application/json', '{"data":[{"id":1}],"nextCursor":null}'],
+			['a JSON list', 'application/json', '[{"id":"x"}]'],
+			['plain text', 'text/plain', 'OK'],
+		];
+		let other: ReturnType<typeof createServer>;
+		let body = answers[0];
+		let otherUrl = '';
+		const paths: string[] = [];
+		beforeAll(async () => {
+			other = createServer((req, res) => {
+				paths.push(req.url ?? '');
+				res.writeHead(200, { 'content-type': body[1] }).end(body[2]);
+			});
+			await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+			otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+		});
+		afterAll(async () => await new Promise((resolve) => other.close(resolve)));
+
+		it.each(answers)('%s, with any key', async (...answer) => {
+			body = answer;
+			paths.length = 0;
+			expect(await testCredential(accessKeyCredential(otherUrl, 'any-key'))).toMatch(
+				/^No VoIPBIN API answers at this base URL: the server answered, but not with VoIPBIN's recording list/,
+			);
+			expect(paths).toEqual(['/v1.0/recordings?page_size=1&accesskey=any-key']);
+		});
 	});
 
 	it('says the server is unreachable', async () => {

@@ -24,17 +24,19 @@ import { accessKeyCredential, runNode } from '../helpers/n8n';
 
 interface Workflow {
 	nodes: INode[];
-	connections: Record<string, { main: { node: string }[][] }>;
+	/** By connection type: `main`, and `ai_tool`, `ai_languageModel` … for an AI Agent's parts. */
+	connections: Record<string, Record<string, { node: string }[][]>>;
 }
 
 const EXAMPLES = join(__dirname, '../../examples');
 const load = (file: string) => JSON.parse(readFileSync(join(EXAMPLES, file), 'utf8')) as Workflow;
-const ours: Record<string, INodeType> = Object.fromEntries(
-	[new VoipbinRecording(), new VoipbinRecordingTrigger()].map((type) => [
-		`n8n-nodes-voipbin.${type.description.name}`,
-		type,
-	]),
-);
+const action = new VoipbinRecording();
+const ours: Record<string, INodeType> = {
+	[`n8n-nodes-voipbin.${action.description.name}`]: action,
+	// n8n makes a `…Tool` type of every node that is usableAsTool, with the same parameters.
+	[`n8n-nodes-voipbin.${action.description.name}Tool`]: action,
+	'n8n-nodes-voipbin.voipbinRecordingTrigger': new VoipbinRecordingTrigger(),
+};
 
 /** What is wrong with one of our nodes in a workflow: unknown, hidden or invalid parameters. */
 function problemsOf(node: INode, nodeType: INodeType): string[] {
@@ -94,7 +96,7 @@ describe.each(readdirSync(EXAMPLES).filter((file) => file.endsWith('.json')))('%
 		expect(new Set(names).size).toBe(names.length);
 		for (const [from, outputs] of Object.entries(workflow.connections)) {
 			expect(names).toContain(from);
-			for (const target of outputs.main.flat()) expect(names).toContain(target.node);
+			for (const target of Object.values(outputs).flat(2)) expect(names).toContain(target.node);
 		}
 	});
 

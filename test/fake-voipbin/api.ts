@@ -1,4 +1,7 @@
-/** The VoIPBIN API host: `/auth/login`, `/v1.0/...` and the demo's speech-to-text stub. */
+/**
+ * The VoIPBIN API host: `/auth/login`, `/v1.0/...`, the demo's speech-to-text stub and the
+ * scripted OpenAI-compatible chat model (`/stub/openai/...`, see openai.ts).
+ */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 import { formatVoipbinTime, parseVoipbinTime } from '../../nodes/VoipbinRecording/model/time';
@@ -7,6 +10,7 @@ import type { FakeClock } from './clock';
 import type { Faults } from './faults';
 import { BadJson, Exchange, readJsonObject, sleep } from './http';
 import { isUuid, NIL_UUID, randomToken } from './ids';
+import type { OpenAiStub } from './openai';
 import type { Account, Call, Conference, Recording, World } from './world';
 import type { Storage } from './storage';
 import { normalizeLanguage, type Transcribe, type Transcriptions } from './transcribes';
@@ -60,6 +64,7 @@ export class Api {
 		private readonly storage: Storage,
 		private readonly transcriptions: Transcriptions,
 		private readonly timing: TranscribeTiming,
+		private readonly openAi: OpenAiStub,
 	) {
 		const id = '([^/]+)';
 		this.route('GET', '/v1.0/recordings', (ex, _p, account) => this.listRecordings(ex, account));
@@ -124,6 +129,7 @@ export class Api {
 	async handle(ex: Exchange): Promise<void> {
 		const path = ex.url.pathname;
 		if (path === '/stub/transcribe' && ex.req.method === 'POST') return this.transcribe(ex);
+		if (await this.openAi.handle(ex)) return;
 		const isLogin = path === '/auth/login' && ex.req.method === 'POST';
 		let match: RegExpExecArray | null = null;
 		const route = this.routes.find(

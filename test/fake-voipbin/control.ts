@@ -81,6 +81,11 @@ export async function handleControl(ex: Exchange, fake: FakeVoipbin): Promise<vo
 			case 'POST /requests/reset':
 				fake.resetRequests();
 				return ex.json(200, { requests: [] });
+			case 'GET /openai/transcript':
+				return ex.json(200, { transcript: fake.openAiTranscript });
+			case 'POST /openai/transcript/reset':
+				fake.openAiTranscript.length = 0;
+				return ex.json(200, { transcript: [] });
 			case 'GET /stats':
 				return ex.json(200, fake.stats());
 			default:

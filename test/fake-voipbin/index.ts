@@ -12,6 +12,7 @@ import { handleControl } from './control';
 import { Faults, type FaultControl } from './faults';
 import { Exchange, type RequestLogEntry } from './http';
 import { NIL_UUID } from './ids';
+import { OpenAiStub, type StubExchange } from './openai';
 import { Storage } from './storage';
 import { Transcriptions } from './transcribes';
 import {
@@ -119,6 +120,8 @@ export interface FakeVoipbin {
 	faults: FaultControl;
 	/** Every API and storage request (control routes excluded), oldest first. */
 	requests: RequestLogEntry[];
+	/** What the scripted chat model (`/stub/openai/...`) was asked and answered, oldest first. */
+	openAiTranscript: StubExchange[];
 	/** Empties `requests` (and so `stats`). */
 	resetRequests(): void;
 	/** Request counts from `requests`. */
@@ -152,10 +155,19 @@ export async function startFakeVoipbin(options: FakeVoipbinOptions = {}): Promis
 	let storageOrigin = '';
 	const storage = new Storage(world, clock, faults, options.zipLevel ?? 1, () => storageOrigin);
 	const transcriptions = new Transcriptions(world, clock);
-	const api = new Api(world, clock, faults, storage, transcriptions, {
-		transcribeMs: options.transcribeMs ?? 1000,
-		transcribeTimeoutMs: options.transcribeTimeoutMs ?? 60_000,
-	});
+	const openAi = new OpenAiStub();
+	const api = new Api(
+		world,
+		clock,
+		faults,
+		storage,
+		transcriptions,
+		{
+			transcribeMs: options.transcribeMs ?? 1000,
+			transcribeTimeoutMs: options.transcribeTimeoutMs ?? 60_000,
+		},
+		openAi,
+	);
 
 	const record = (ex: Exchange) => {
 		const { entry } = ex;
@@ -241,6 +253,7 @@ export async function startFakeVoipbin(options: FakeVoipbinOptions = {}): Promis
 				.map((transcribe) => transcriptions.transcribeJson(transcribe)),
 		faults,
 		requests: [],
+		openAiTranscript: openAi.transcript,
 		resetRequests() {
 			fake.requests.length = 0;
 		},

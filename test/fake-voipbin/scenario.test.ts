@@ -36,4 +36,26 @@ describe('fake VoIPBIN demo scenario', () => {
 			await s.fake.close();
 		}
 	});
+
+	it('goes on starting recordings until stopped, not only the first 30', async () => {
+		const s = await setup({ clock: 'real' });
+		try {
+			let started = 0;
+			const scenario = startDemoScenario(s.fake, s.account.customerId, {
+				intervalMs: 2,
+				onRecording: () => started++,
+			});
+			const deadline = Date.now() + 10_000;
+			while (started < 40 && Date.now() < deadline) {
+				await new Promise((resolve) => setTimeout(resolve, 20));
+			}
+			scenario.stop();
+			expect(started).toBeGreaterThanOrEqual(40);
+			const stoppedAt = started;
+			await new Promise((resolve) => setTimeout(resolve, 50));
+			expect(started).toBe(stoppedAt);
+		} finally {
+			await s.fake.close();
+		}
+	});
 });

@@ -42,6 +42,7 @@ export const referenceFilterOptions: INodeProperties[] = [
 		name: 'referenceId',
 		type: 'string',
 		default: '',
+		placeholder: 'c2d3e4f5-a6b7-8901-2cde-f01234567890',
 		description: 'Only recordings of this call, or of this confbridge for conference recordings',
 	},
 	{
@@ -54,6 +55,7 @@ export const referenceFilterOptions: INodeProperties[] = [
 			{ name: 'Conference', value: 'confbridge' },
 		],
 		default: '',
+		description: 'Only recordings of calls, or only recordings of conferences',
 	},
 ];
 

@@ -5,6 +5,12 @@ import type { Recording } from '../model/recording';
 import type { VoipbinContext } from '../transport/request';
 import type { RecordingAudio } from './recordingAudio';
 
+/**
+ * Default wait for VoIPBIN to store a recording's audio, in the trigger and in Download alike:
+ * the server may take up to 300 s to build the file of a long recording.
+ */
+export const AUDIO_MAX_WAIT_SECONDS = 300;
+
 /** The "Output As" field, shared by the action node and the trigger. */
 export function audioOutputField(name: string): INodeProperties {
 	return {
@@ -36,6 +42,8 @@ export function audioOutputField(name: string): INodeProperties {
 			},
 		],
 		default: 'monoMix',
+		description:
+			'How to return the audio: one WAV (mixed or stereo), one WAV per direction, or the ZIP',
 		hint: 'A conference recording has one WAV, which every option returns as it is',
 	};
 }
@@ -46,6 +54,7 @@ export const binaryPropertyField: INodeProperties = {
 	type: 'string',
 	default: 'data',
 	required: true,
+	description: 'Name of the binary field the audio goes into; the next node reads it from there',
 	hint: 'The name of the output binary field to put the file in',
 };
 

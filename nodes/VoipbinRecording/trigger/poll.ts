@@ -2,13 +2,13 @@ import { NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, INodeExecutionData, IPollFunctions } from 'n8n-workflow';
 
 import type { AudioOutput } from '../download/audioModel';
-import { audioItems } from '../download/outputItems';
+import { AUDIO_MAX_WAIT_SECONDS, audioItems } from '../download/outputItems';
 import { downloadRecordingAudio, isAudioNotReady } from '../download/recordingAudio';
 import { normalizeRecording } from '../model/recording';
 import type { Recording, ReferenceType } from '../model/recording';
 import { formatVoipbinTime, millisToMicros, parseUserDate } from '../model/time';
 import { MAX_PAGE_SIZE, listRecordingPages, listRecordingsPage } from '../transport/pagination';
-import { pickSampleEvent, startScan } from './decide';
+import { startScan } from './decide';
 import type {
 	FirstRunOption,
 	PollScan,
@@ -16,6 +16,7 @@ import type {
 	TriggerEventKind,
 	TriggerOptions,
 } from './decide';
+import { SAMPLE_WANTED, pickSample } from './sample';
 import { MAX_AUDIO_WAITS, hasStoredState, idHash, readState, writeState } from './state';
 import type { AudioWait, TriggerState } from './state';
 
@@ -32,11 +33,17 @@ const EVENT_KINDS: Record<string, TriggerEventKind> = {
 	anyStatusChange: 'statusChange',
 };
 
+/**
+ * Default "Max Events per Poll": within the 10–50 of n8n's own triggers, and low because each
+ * event may carry a download. More recordings simply wait for the next poll.
+ */
+export const MAX_EVENTS_PER_POLL = 20;
+
 /** Parts of n8n's poll budget this poll uses; the rest is margin for emitting. */
 const BUDGET_SHARE = 0.8;
 /** n8n's budget when the runtime does not say (n8n before 2.40): five minutes. */
 const DEFAULT_BUDGET_MS = 300_000;
-/** Pages "Fetch Test Event" reads to find an ended recording. */
+/** Pages "Fetch Test Event" reads to find a sample. */
 const SAMPLE_MAX_PAGES = 3;
 /** Audio downloads running at once: enough to hide latency, few enough for the rate limit. */
 const AUDIO_CONCURRENCY = 4;
@@ -60,12 +67,13 @@ function readTriggerParameters(ctx: IPollFunctions): TriggerParameters {
 				minDurationSeconds: filters.minDurationSeconds || undefined,
 			},
 		},
-		maxEventsPerPoll: options.maxEventsPerPoll ?? 100,
+		maxEventsPerPoll: options.maxEventsPerPoll ?? MAX_EVENTS_PER_POLL,
 		audio: attachAudio
 			? {
 					outputAs: ctx.getNodeParameter('audioOutputAs', 'monoMix') as AudioOutput,
 					binaryPropertyName: ctx.getNodeParameter('binaryPropertyName', 'data') as string,
-					maxWaitMs: (ctx.getNodeParameter('audioMaxWaitSeconds', 120) as number) * 1000,
+					maxWaitMs:
+						(ctx.getNodeParameter('audioMaxWaitSeconds', AUDIO_MAX_WAIT_SECONDS) as number) * 1000,
 				}
 			: null,
 	};
@@ -261,25 +269,26 @@ async function eventWithAudio(
 	}
 }
 
-/** "Fetch Test Event": the newest ended recording, read-only (the stored state is not touched). */
+/** "Fetch Test Event": a real recording as an event of the chosen kind; the stored state is not touched. */
 async function sampleEvent(
 	ctx: IPollFunctions,
 	parameters: TriggerParameters,
 ): Promise<INodeExecutionData[][]> {
 	const recordings: Recording[] = [];
-	let sample: Recording | null = null;
+	let event: TriggerEvent | null = null;
 	let pages = 0;
 	for await (const page of listRecordingPages(ctx)) {
 		recordings.push(...page.recordings);
-		sample = pickSampleEvent(recordings, parameters.options);
-		if (sample || ++pages >= SAMPLE_MAX_PAGES) break;
+		event = pickSample(recordings, parameters.options);
+		if (event || ++pages >= SAMPLE_MAX_PAGES) break;
 	}
-	if (!sample) {
-		throw new NodeOperationError(ctx.getNode(), 'No ended recording yet', {
-			description: `None of the ${recordings.length} newest recordings has ended${parameters.options.filters.referenceId || parameters.options.filters.referenceType || parameters.options.filters.minDurationSeconds ? ' and matches the filters' : ''}. Record a call, stop it, and fetch again.`,
+	if (!event) {
+		const { filters, events } = parameters.options;
+		const wanted = SAMPLE_WANTED[events[0] ?? 'ended'];
+		throw new NodeOperationError(ctx.getNode(), `No ${wanted} yet`, {
+			description: `Found no ${wanted}${filters.referenceId || filters.referenceType || filters.minDurationSeconds ? ' that matches the filters' : ''} among the ${recordings.length} newest recordings. Record a call${events[0] === 'ended' ? ', stop it,' : ''} and fetch again.`,
 		});
 	}
-	const event: TriggerEvent = { kind: 'ended', recording: sample, previousStatus: 'stopping' };
 	if (!parameters.audio) return [[eventItem(event)]];
 	const outcome = await eventWithAudio(ctx, event, parameters.audio, {
 		sinceMs: Date.now(),

@@ -2,7 +2,12 @@ import { NodeOperationError } from 'n8n-workflow';
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import type { AudioOutput } from '../../download/audioModel';
-import { audioItems, audioOutputField, binaryPropertyField } from '../../download/outputItems';
+import {
+	AUDIO_MAX_WAIT_SECONDS,
+	audioItems,
+	audioOutputField,
+	binaryPropertyField,
+} from '../../download/outputItems';
 import { DEFAULT_STALL_TIMEOUT_MS, downloadRecordingAudio } from '../../download/recordingAudio';
 import { requestRecordingFileUrl } from '../../download/storage';
 import { getRecording, waitUntilEnded } from '../../transport/recordings';
@@ -33,7 +38,7 @@ export const description: INodeProperties[] = showFor('download', [
 				name: 'maxWaitSeconds',
 				type: 'number',
 				typeOptions: { minValue: 0 },
-				default: 300,
+				default: AUDIO_MAX_WAIT_SECONDS,
 				description:
 					'VoIPBIN stores the audio shortly after a recording ends. How long to keep retrying while the files are missing or incomplete. With "Wait for Recording to End" it is the limit for both waits together.',
 			},
@@ -70,7 +75,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 	const outputAs = this.getNodeParameter('outputAs', i) as AudioOutput;
 	const binaryPropertyName = this.getNodeParameter('binaryPropertyName', i) as string;
 	const options = this.getNodeParameter('downloadOptions', i, {}) as DownloadOptions;
-	const maxWaitMs = (options.maxWaitSeconds ?? 300) * 1000;
+	const maxWaitMs = (options.maxWaitSeconds ?? AUDIO_MAX_WAIT_SECONDS) * 1000;
 	const input = this.getInputData()[i];
 	const started = Date.now();
 

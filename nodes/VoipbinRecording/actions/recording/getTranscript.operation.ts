@@ -31,6 +31,8 @@ export const description: INodeProperties[] = showFor('getTranscript', [
 			},
 		],
 		default: 'recording',
+		description:
+			'How to find the transcript: by its recording and language, or by the ID of its transcription',
 	},
 	{ ...recordingIdField, displayOptions: byRecording },
 	...languageFields(byRecording),
@@ -41,6 +43,7 @@ export const description: INodeProperties[] = showFor('getTranscript', [
 		required: true,
 		default: '',
 		placeholder: 'e5f6a7b8-c9d0-1234-5678-90abcdef0123',
+		description: 'ID of the transcription (transcribeId in the output of a Transcribe)',
 		hint: 'Drag the ID in from a previous node, e.g. {{ $json.transcribeId }}',
 		displayOptions: { show: { transcriptBy: ['transcribeId'] } },
 	},

@@ -44,6 +44,7 @@ export const description: INodeProperties[] = showFor('start', [
 				type: 'options',
 				options: [{ name: 'WAV (8 kHz, 16-Bit PCM)', value: 'wav' }],
 				default: 'wav',
+				description: 'Audio format of the files; VoIPBIN records WAV only',
 			},
 			{
 				displayName: 'Max Duration (Seconds)',

@@ -28,7 +28,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 		subject: label,
 		itemIndex: i,
 		serverErrorMeaning: {
-			message: `${label} could not stop recording (VoIPBIN server error 500)`,
+			message: `${label} has no recording running to stop (VoIPBIN server error 500)`,
 			hint: `Most likely no recording is running on this ${target}: it was stopped already, or it ended by itself (max duration, silence or end key). VoIPBIN answers a stop with nothing to stop with a 500. Otherwise the ${target} may have ended.`,
 		},
 	});

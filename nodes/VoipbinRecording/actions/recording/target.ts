@@ -23,6 +23,7 @@ export const targetFields: INodeProperties[] = [
 			},
 		],
 		default: 'call',
+		description: 'Whether to record a call or a conference',
 	},
 	{
 		displayName: 'Call ID',
@@ -31,6 +32,7 @@ export const targetFields: INodeProperties[] = [
 		required: true,
 		default: '',
 		placeholder: 'c2d3e4f5-a6b7-8901-2cde-f01234567890',
+		description: 'ID of the call (answered and not hung up) whose recording to start or stop',
 		displayOptions: { show: { target: ['call'] } },
 	},
 	{
@@ -40,7 +42,7 @@ export const targetFields: INodeProperties[] = [
 		required: true,
 		default: '',
 		placeholder: 'c2d3e4f5-a6b7-8901-2cde-f01234567890',
-		description: 'ID of the conference (not of its confbridge)',
+		description: 'ID of the conference (not of its confbridge) whose recording to start or stop',
 		displayOptions: { show: { target: ['conference'] } },
 	},
 ];

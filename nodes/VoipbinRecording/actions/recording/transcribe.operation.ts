@@ -1,5 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
+import { AUDIO_MAX_WAIT_SECONDS } from '../../download/outputItems';
 import { transcribeRecording } from '../../transcribe/transcribe';
 import {
 	allowMissingDirectionOption,
@@ -42,7 +43,7 @@ export const description: INodeProperties[] = showFor('transcribe', [
 				name: 'maxWaitForFilesSeconds',
 				type: 'number',
 				typeOptions: { minValue: 0 },
-				default: 300,
+				default: AUDIO_MAX_WAIT_SECONDS,
 				description:
 					'How long to wait for the recording to end and for VoIPBIN to store its audio (shortly after the end)',
 			},
@@ -75,7 +76,7 @@ export async function execute(this: IExecuteFunctions, i: number): Promise<INode
 	const options = this.getNodeParameter('transcribeOptions', i, {}) as TranscribeParameters;
 	const { transcribe, transcripts } = await transcribeRecording(this, recordingId, {
 		language,
-		filesMaxWaitMs: (options.maxWaitForFilesSeconds ?? 300) * 1000,
+		filesMaxWaitMs: (options.maxWaitForFilesSeconds ?? AUDIO_MAX_WAIT_SECONDS) * 1000,
 		allowMissingDirection: options.allowMissingDirection ?? false,
 		maxWaitMs: (options.maxWaitSeconds ?? 900) * 1000,
 		intervalMs: (options.pollIntervalSeconds ?? 10) * 1000,

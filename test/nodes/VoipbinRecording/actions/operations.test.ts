@@ -243,7 +243,7 @@ describe('Start, Stop and Wait for End', () => {
 		});
 		const idle = fake.addCall(account.customerId);
 		const nothing = run({ operation: 'stop', target: 'call', callId: idle.id });
-		await expect(nothing).rejects.toThrow(`Call ${idle.id} could not stop recording`);
+		await expect(nothing).rejects.toThrow(`Call ${idle.id} has no recording running to stop`);
 		await expect(nothing).rejects.toMatchObject({
 			description: expect.stringMatching(/no recording is running on this call/),
 		});

@@ -1,0 +1,504 @@
+// The n8n editor as a person uses it, in headless Chromium (Debian's, driven by playwright-core;
+// no browser is downloaded): sign in, open workflows, every operation's panel, Fetch Test Event
+// for each Event (with and without audio), run a workflow from the editor and look at the WAV in
+// the Download node's binary tab, test the credential with a right and a wrong key, and search
+// "VoIPBIN" in the node panel. A screenshot of each step goes to `screenshotDir`; any page error
+// (or a failed request for one of this package's files) fails the check.
+//
+// As a module: `await checkEditor({...})` (see its JSDoc). From a shell, against `npm run demo`:
+//   node test/browser/editor.mjs --url http://127.0.0.1:5678 --email demo@example.com \
+//     --password '…' --workflow ID --workflow ID … [--credential ID] --access-key KEY \
+//     [--screenshots DIR]
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const require = createRequire(import.meta.url);
+
+export const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+	'--headless',
+	'--no-sandbox',
+	'--disable-gpu',
+	'--disable-quic',
+	'--no-first-run',
+	'--disable-background-networking',
+	'--disable-component-update',
+	'--disable-sync',
+];
+const ACTION = 'n8n-nodes-voipbin.voipbinRecording';
+const OPERATIONS = [
+	['Delete', 'Delete a recording'],
+	['Download', 'Download a recording'],
+	['Get', 'Get a recording'],
+	['Get Many', 'Get many recordings'],
+	['Start', 'Start a recording'],
+	['Stop', 'Stop a recording'],
+	['Wait for End', 'Wait for a recording to end'],
+];
+/** Event option, the `event` of its items, and its entry in the node panel's trigger list. */
+const EVENTS = [
+	['Recording Ended', 'ended', 'On recording ended'],
+	['Recording Started', 'started', 'On recording started'],
+	['Any Status Change', 'statusChange', 'On any status change'],
+];
+/** A sticky note may leave this much empty below its text (pixels) before it looks unfinished. */
+const STICKY_SLACK_PX = 60;
+
+/**
+ * @param {object} o
+ * @param {string} o.url n8n's address, e.g. http://127.0.0.1:5678
+ * @param {{ email: string, password: string }} o.owner a user who can open the workflows
+ * @param {string[]} o.workflowIds workflows to open; between them they need a VoIPBIN Recording
+ *   Trigger (Fetch Test Event runs on it) and a workflow with a Manual Trigger and a VoIPBIN
+ *   Download node that can run from the editor (record → wait → download)
+ * @param {{ id?: string, accessKey: string }} o.credential a VoIPBIN API credential (access key
+ *   authentication; default: the first one the owner sees) and its right key: the check saves a
+ *   wrong key, then the right one again
+ * @param {string} [o.screenshotDir] default: a new folder under the system's temp folder
+ * @param {(message: string) => void} [o.log]
+ * @returns {Promise<{ screenshotDir: string, screenshots: string[] }>}
+ */
+export async function checkEditor({
+	url,
+	owner,
+	workflowIds,
+	credential,
+	screenshotDir,
+	log = () => {},
+}) {
+	const { chromium } = require('playwright-core');
+	if (!fs.existsSync(CHROMIUM)) {
+		throw new Error(
+			`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium).`,
+		);
+	}
+	const dir = screenshotDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-editor-screens-'));
+	fs.mkdirSync(dir, { recursive: true });
+	const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-editor-profile-'));
+	const context = await chromium.launchPersistentContext(profile, {
+		executablePath: CHROMIUM,
+		headless: true,
+		args: CHROMIUM_ARGS,
+		viewport: { width: 1440, height: 900 },
+	});
+	const problems = [];
+	const screenshots = [];
+	const page = context.pages()[0] ?? (await context.newPage());
+	page.setDefaultTimeout(30_000);
+	page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+	page.on('dialog', (dialog) => void dialog.accept());
+	page.on('response', (response) => {
+		if (response.status() >= 400 && /voipbin/i.test(response.url())) {
+			problems.push(`HTTP ${response.status()} for ${response.url()}`);
+		}
+	});
+	const shot = async (name) => {
+		const file = path.join(dir, `${String(screenshots.length + 1).padStart(2, '0')}-${name}.png`);
+		await page.screenshot({ path: file });
+		screenshots.push(file);
+		log(`screenshot ${path.basename(file)}`);
+	};
+	const step = async (name, body) => {
+		log(name);
+		try {
+			await body();
+		} catch (error) {
+			await shot(`FAILED-${slug(name)}`).catch(() => {});
+			throw new Error(`Editor check, "${name}": ${error.message}`);
+		}
+	};
+
+	let scratchId;
+	try {
+		await step('sign in', async () => {
+			await page.goto(`${url}/signin`);
+			await page.fill('input[name=emailOrLdapLoginId]', owner.email);
+			await page.fill('input[name=password]', owner.password);
+			await shot('signin');
+			await page.click('[data-test-id=form-submit-button]');
+			await page.waitForURL((u) => !u.pathname.startsWith('/signin'));
+		});
+
+		const found = { runnable: null };
+		for (const id of workflowIds) {
+			await step(`open workflow ${id}`, async () => {
+				const nodes = await openWorkflow(page, url, id);
+				await checkCanvas(page, nodes);
+				await shot(`workflow-${id}`);
+				const download = nodes.find((n) => n.type === ACTION && /download/i.test(n.subtitle));
+				if (
+					!found.runnable &&
+					download &&
+					nodes.some((n) => n.type === 'n8n-nodes-base.manualTrigger')
+				) {
+					found.runnable = { id, download: download.name };
+				}
+			});
+		}
+		for (const [what, value] of Object.entries(found)) {
+			if (!value)
+				throw new Error(
+					`Editor check: none of the workflows ${workflowIds.join(', ')} has the ${what} node it needs`,
+				);
+		}
+
+		await step('credential test with the right and a wrong key', async () => {
+			const id = credential.id ?? (await firstCredentialId(page, url, 'voipbinApi'));
+			await page.goto(`${url}/home/credentials/${id}`);
+			const success = page.locator('[data-test-id="credentials-config-container-test-success"]');
+			await setAccessKey(page, credential.accessKey);
+			await success.waitFor();
+			await shot('credential-right-key');
+			try {
+				await setAccessKey(page, `wrong-${Date.now()}`);
+				const modal = page.locator('[data-test-id="editCredential-modal"]');
+				await modal.getByText(/connect with these settings/).waitFor();
+				await modal.getByText('More details').click();
+				await modal.getByText(/VoIPBIN rejected the credential/).waitFor();
+				await shot('credential-wrong-key');
+			} finally {
+				await setAccessKey(page, credential.accessKey);
+			}
+			await success.waitFor();
+			await shot('credential-right-key-again');
+			await page.keyboard.press('Escape');
+		});
+
+		await step('execute record → wait → download from the editor', async () => {
+			await openWorkflow(page, url, found.runnable.id);
+			await page.click('[data-test-id="execute-workflow-button"]');
+			const node = canvasNode(page, found.runnable.download);
+			const failed = page.locator('[data-test-id="canvas-node-status-error"]');
+			await node
+				.locator('[data-test-id="canvas-node-status-success"]')
+				.or(failed)
+				.first()
+				.waitFor({ timeout: 180_000 });
+			if (await failed.count())
+				throw new Error('A node of the workflow failed (see the screenshot)');
+			await shot('workflow-executed');
+			await openPanel(page, found.runnable.download);
+			await showBinary(page);
+			const audio = page.locator(
+				'[data-test-id="output-panel"] audio, [data-test-id="binary-data-view"] audio, audio',
+			);
+			const text = await page.locator('[data-test-id="output-panel"]').textContent();
+			if (!/audio\/wav|audio\/x-wav|\.wav/i.test(text))
+				throw new Error(`The Download node's binary tab shows no WAV: ${text.slice(0, 300)}`);
+			await shot('download-binary');
+			const view = page
+				.locator('[data-test-id="output-panel"] button', { hasText: /^View$/ })
+				.first();
+			if (await view.count()) {
+				await view.click();
+				await audio.first().waitFor({ state: 'attached', timeout: 15_000 });
+				await shot('download-audio-player');
+			} else {
+				await audio.first().waitFor({ state: 'attached', timeout: 15_000 });
+			}
+		});
+
+		// The node panels are tried in a new workflow, built through the node search as a user
+		// would: n8n saves edits by itself, and the workflows given stay as they are.
+		await step('search "VoIPBIN" for a trigger in a new workflow', async () => {
+			await page.goto(`${url}/workflow/new`);
+			await page.locator('[data-test-id="canvas-add-button"]').click();
+			await searchNodes(page, 'VoIPBIN');
+			await shot('node-search-trigger');
+			await page
+				.locator('[data-test-id="item-iterator-item"]', { hasText: 'VoIPBIN Recording' })
+				.first()
+				.click();
+			const triggers = page
+				.locator('[data-test-id="item-iterator-item"]')
+				.filter({ hasText: /^On / });
+			await triggers.first().waitFor();
+			const names = (await triggers.allTextContents()).map((t) => t.trim());
+			expectList(
+				'trigger events in the node panel',
+				names,
+				EVENTS.map(([, , label]) => label),
+			);
+			await shot('node-trigger-events');
+			await triggers.first().click();
+			await page.locator('[data-test-id="ndv"]').waitFor();
+			scratchId = /\/workflow\/([^/?]+)/.exec(page.url())?.[1];
+		});
+
+		await step('Fetch Test Event for each Event, then with audio', async () => {
+			for (const [event, kind] of EVENTS) {
+				await chooseOption(page, 'event', event);
+				await checkPanel(page, `event ${event}`);
+				const output = await fetchTestEvent(page);
+				if (!output.includes(`"event": "${kind}"`)) {
+					throw new Error(
+						`Fetch Test Event with Event "${event}" gave no "${kind}" event: ${output.slice(0, 300)}`,
+					);
+				}
+				await shot(`fetch-test-event-${slug(event)}`);
+			}
+			// Audio comes with ended recordings.
+			await chooseOption(page, 'event', 'Recording Ended');
+			await page.click('[data-test-id="parameter-input-attachAudio"] .el-switch');
+			const withAudio = await fetchTestEvent(page);
+			if (!/"audio"/.test(withAudio))
+				throw new Error(`Fetch Test Event with audio gave no audio: ${withAudio.slice(0, 300)}`);
+			await showBinary(page);
+			const binary = (await page.locator('[data-test-id="output-panel"]').textContent()) ?? '';
+			if (!/audio\/wav/.test(binary))
+				throw new Error(`The audio is not shown as a WAV: ${binary.slice(0, 300)}`);
+			await shot('fetch-test-event-with-audio');
+			await closePanel(page);
+		});
+
+		await step('search "VoIPBIN" for an action, and every operation\'s panel', async () => {
+			await page.click('[data-test-id="node-creator-plus-button"]');
+			await searchNodes(page, 'VoIPBIN');
+			await shot('node-search-action');
+			await page
+				.locator('[data-test-id="item-iterator-item"]', { hasText: 'VoIPBIN Recording' })
+				.first()
+				.click();
+			const items = page.locator('[data-test-id="item-iterator-item"]');
+			await items.filter({ hasText: OPERATIONS[0][1] }).first().waitFor();
+			const names = (await items.allTextContents())
+				.map((t) => t.trim())
+				.filter((t) => !t.startsWith('VoIPBIN') && !t.startsWith('On '));
+			expectList(
+				'actions in the node panel',
+				names,
+				OPERATIONS.map(([, action]) => action),
+			);
+			await shot('node-actions');
+			await items.filter({ hasText: 'Get a recording' }).first().click();
+			await page.locator('[data-test-id="ndv"]').waitFor();
+			for (const [operation] of OPERATIONS) {
+				await chooseOption(page, 'operation', operation);
+				await checkPanel(page, `operation ${operation}`);
+				await shot(`operation-${slug(operation)}`);
+			}
+			await closePanel(page);
+		});
+	} finally {
+		if (scratchId) await deleteWorkflow(page, url, scratchId).catch(() => {});
+		await context.close();
+		fs.rmSync(profile, { recursive: true, force: true });
+	}
+	if (problems.length) {
+		throw new Error(
+			`Editor check: the page reported errors:\n${problems.join('\n')}\nScreenshots: ${dir}`,
+		);
+	}
+	log(`editor check passed; screenshots in ${dir}`);
+	return { screenshotDir: dir, screenshots };
+}
+
+async function searchNodes(page, text) {
+	await page.locator('[data-test-id="node-creator-search-bar"]').first().waitFor();
+	await page.keyboard.type(text);
+	await page.locator('[data-test-id="item-iterator-item"]').first().waitFor();
+}
+
+function expectList(what, actual, expected) {
+	if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+		throw new Error(`The ${what} are ${JSON.stringify(actual)}, not ${JSON.stringify(expected)}`);
+	}
+}
+
+async function firstCredentialId(page, url, type) {
+	const ids = await page.evaluate(async (base) => {
+		const headers = { 'browser-id': localStorage.getItem('n8n-browserId') ?? '' };
+		const response = await fetch(`${base}/rest/credentials`, { headers });
+		return (await response.json()).data.map((c) => [c.type, c.id]);
+	}, url);
+	const found = ids.find(([t]) => t === type);
+	if (!found) throw new Error(`No ${type} credential to test`);
+	return found[1];
+}
+
+/** Removes the scratch workflow (n8n deletes only archived ones). */
+async function deleteWorkflow(page, url, id) {
+	await page.evaluate(
+		async ({ base, workflowId }) => {
+			const headers = { 'browser-id': localStorage.getItem('n8n-browserId') ?? '' };
+			await fetch(`${base}/rest/workflows/${workflowId}/archive`, { method: 'POST', headers });
+			await fetch(`${base}/rest/workflows/${workflowId}`, { method: 'DELETE', headers });
+		},
+		{ base: url, workflowId: id },
+	);
+}
+
+/** Opens a workflow on the canvas; returns its nodes: {name, type, subtitle}. */
+async function openWorkflow(page, url, id) {
+	await page.goto(`${url}/workflow/${id}`);
+	await page.locator('[data-test-id="canvas-node"]').first().waitFor();
+	await page.waitForTimeout(500);
+	return await page.$$eval('[data-test-id="canvas-node"]', (els) =>
+		els.map((e) => ({
+			name: e.getAttribute('data-node-name'),
+			type: e.getAttribute('data-node-type') ?? '',
+			subtitle: e.querySelector('[class*="_subtitle_"]')?.textContent.trim() ?? '',
+		})),
+	);
+}
+
+/** Our nodes' subtitles read as words; sticky notes show their whole text without a large gap. */
+async function checkCanvas(page, nodes) {
+	for (const { name, type, subtitle } of nodes.filter((n) =>
+		n.type.startsWith('n8n-nodes-voipbin.'),
+	)) {
+		if (!subtitle || /[a-z][A-Z]|:\s/.test(subtitle)) {
+			throw new Error(`The node "${name}" (${type}) shows the subtitle "${subtitle}", not words`);
+		}
+	}
+	const stickies = await page.$$eval('[data-test-id="sticky"]', (els) =>
+		els.map((e) => {
+			const content = e.querySelector('h1,h2,h3,p,ol,ul')?.parentElement;
+			return {
+				text: e.textContent.trim().slice(0, 40),
+				height: e.offsetHeight,
+				content: content?.offsetHeight ?? 0,
+				overflow: content ? content.scrollHeight > content.clientHeight + 1 : false,
+			};
+		}),
+	);
+	for (const sticky of stickies) {
+		// 34 px: the note's own padding around its text.
+		const empty = sticky.height - sticky.content - 34;
+		if (sticky.overflow || empty < -2)
+			throw new Error(`The sticky note "${sticky.text}…" cuts off its text`);
+		if (empty > STICKY_SLACK_PX)
+			throw new Error(`The sticky note "${sticky.text}…" leaves ${empty} px empty`);
+	}
+}
+
+function canvasNode(page, name) {
+	return page.locator(`[data-test-id="canvas-node"][data-node-name="${name}"]`);
+}
+
+async function openPanel(page, nodeName) {
+	await canvasNode(page, nodeName).dblclick();
+	await page.locator('[data-test-id="ndv"]').waitFor();
+	await page.waitForTimeout(300);
+}
+
+async function closePanel(page) {
+	await page.click('[data-test-id="ndv-close-button"]');
+}
+
+/** The name of the option a select field shows. */
+async function optionValue(page, parameter) {
+	return await page
+		.locator(`[data-test-id="parameter-input-${parameter}"] input`)
+		.first()
+		.inputValue();
+}
+
+async function chooseOption(page, parameter, optionName) {
+	await page.click(`[data-test-id="parameter-input-${parameter}"]`);
+	await page.locator('.el-select-dropdown__item:visible', { hasText: optionName }).first().click();
+	await page.waitForTimeout(300);
+}
+
+/** The parameter panel shows its fields and no error. */
+async function checkPanel(page, what) {
+	const panel = page.locator('[data-test-id="node-parameters"]');
+	await panel.waitFor();
+	if ((await panel.locator('[data-test-id="parameter-item"]').count()) < 2) {
+		throw new Error(`The panel for ${what} shows no fields`);
+	}
+	const errors = page.locator(
+		'[data-test-id="ndv"] .el-alert--error:visible, [data-test-id="ndv"] [data-test-id="node-issues"]:visible',
+	);
+	if (await errors.count())
+		throw new Error(`The panel for ${what} shows an error: ${await errors.first().textContent()}`);
+}
+
+/** Clicks "Fetch Test Event" and returns the output as JSON text. */
+async function fetchTestEvent(page) {
+	const output = page.locator('[data-test-id="output-panel"]');
+	const before = (await output.textContent()) ?? '';
+	await page.click('[data-test-id="node-execute-button"]');
+	await page.waitForFunction(
+		(previous) => {
+			const text = document.querySelector('[data-test-id="output-panel"]')?.textContent ?? '';
+			return text !== previous && /item/.test(text);
+		},
+		before,
+		{ timeout: 120_000 },
+	);
+	const json = output.locator('[data-test-id="radio-button-json"]');
+	if (await json.count()) await json.click();
+	await page.waitForTimeout(500);
+	const error = page.locator(
+		'[data-test-id="ndv"] [data-test-id="node-error-message"], [data-test-id="ndv"] .node-error-view',
+	);
+	if (await error.count())
+		throw new Error(`Fetch Test Event failed: ${await error.first().textContent()}`);
+	return (await output.textContent()) ?? '';
+}
+
+/** Switches the output panel to its binary view, where n8n shows files. */
+async function showBinary(page) {
+	const binary = page.locator(
+		'[data-test-id="output-panel"] [data-test-id="radio-button-binary"], [data-test-id="output-panel"] label',
+		{ hasText: /^Binary$/ },
+	);
+	if (await binary.count()) await binary.first().click();
+	await page.waitForTimeout(500);
+}
+
+/** Saves the credential with this key; n8n tests it as it saves. */
+async function setAccessKey(page, key) {
+	const input = page.locator('[data-test-id="parameter-input-accessKey"] input');
+	await input.fill(key);
+	const save = page.locator('[data-test-id="credential-save-button"]');
+	await save.click();
+	await page.waitForFunction(
+		() =>
+			/^\s*Saved\s*$/.test(
+				document.querySelector('[data-test-id="credential-save-button"]')?.textContent ?? '',
+			),
+		null,
+		{ timeout: 60_000 },
+	);
+}
+
+function slug(text) {
+	return text
+		.toLowerCase()
+		.replace(/[^a-z0-9]+/g, '-')
+		.replace(/^-|-$/g, '');
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+	const { values } = parseArgs({
+		options: {
+			url: { type: 'string' },
+			email: { type: 'string' },
+			password: { type: 'string' },
+			workflow: { type: 'string', multiple: true },
+			credential: { type: 'string' },
+			'access-key': { type: 'string' },
+			screenshots: { type: 'string' },
+		},
+	});
+	checkEditor({
+		url: values.url,
+		owner: { email: values.email, password: values.password },
+		workflowIds: values.workflow ?? [],
+		credential: { id: values.credential, accessKey: values['access-key'] },
+		screenshotDir: values.screenshots,
+		log: (message) => console.log(`▸ ${message}`),
+	}).then(
+		({ screenshotDir }) => console.log(`Editor check passed. Screenshots: ${screenshotDir}`),
+		(error) => {
+			console.error(error.message);
+			process.exitCode = 1;
+		},
+	);
+}
