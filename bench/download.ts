@@ -17,7 +17,7 @@ import {
 	round,
 	runChild,
 	signedZipUrl,
-	startFakeProcess,
+	startBenchFake,
 	table,
 } from './common';
 import type { DownloadCaseResult } from './download-case';
@@ -52,7 +52,7 @@ export const YOUNG_CAP_FLAG = '--max-semi-space-size=1';
 
 async function main(): Promise<void> {
 	const minutes = process.env.BENCH_DOWNLOAD_MINUTES?.split(',').map(Number) ?? MINUTES;
-	const fake = await startFakeProcess();
+	const fake = await startBenchFake();
 	const rows: DownloadRow[] = [];
 	const twoCurls: DownloadResult['twoCurls'] = [];
 	const youngCapped: DownloadResult['youngCapped'] = [];
