@@ -141,33 +141,56 @@ export class N8nApi {
 		await this.publicApi('POST', `/workflows/${id}/activate`);
 	}
 
+	/** One page after another of `/executions` with these query parameters. */
+	private async listExecutions(params: Record<string, string>): Promise<Execution[]> {
+		const all: Execution[] = [];
+		let cursor: string | null = null;
+		do {
+			const query = new URLSearchParams({ ...params, ignoreDataSizeLimit: 'true', limit: '250' });
+			if (cursor) query.set('cursor', cursor);
+			const page: { data: Execution[]; nextCursor: string | null } = await this.publicApi(
+				'GET',
+				`/executions?${query}`,
+			);
+			all.push(...page.data);
+			cursor = page.nextCursor;
+		} while (cursor);
+		return all;
+	}
+
 	/**
-	 * Every execution of a workflow with its data, oldest first, through the public API: the
-	 * ended ones, then those still running (the list leaves running ones out unless asked).
+	 * Every execution of a workflow, oldest first, through the public API.
+	 *
+	 * The list leaves out every execution the main still holds as running in memory, whatever its
+	 * stored status; in queue mode after a restart of the main, a finished execution can stay there
+	 * and so stay out of every list. Ids are sequential, so each id missing from the list of all
+	 * executions (and a few past the last) is asked for alone, which has no such filter.
 	 */
 	async executions(workflowId: string, { includeData = true } = {}): Promise<Execution[]> {
-		const all: Execution[] = [];
+		const found = new Map<string, Execution>();
+		const keep = (e: Execution) => found.set(String(e.id), { ...e, id: String(e.id) });
 		for (const status of [undefined, 'running', 'waiting']) {
-			let cursor: string | null = null;
-			do {
-				const query = new URLSearchParams({
-					workflowId,
-					includeData: String(includeData),
-					ignoreDataSizeLimit: 'true',
-					limit: '250',
-				});
-				if (status) query.set('status', status);
-				if (cursor) query.set('cursor', cursor);
-				const page: { data: Execution[]; nextCursor: string | null } = await this.publicApi(
-					'GET',
-					`/executions?${query}`,
-				);
-				all.push(...page.data);
-				cursor = page.nextCursor;
-			} while (cursor);
+			const params: Record<string, string> = { workflowId, includeData: String(includeData) };
+			if (status) params.status = status;
+			(await this.listExecutions(params)).forEach(keep);
 		}
-		const unique = new Map(all.map((e) => [String(e.id), { ...e, id: String(e.id) }]));
-		return [...unique.values()].sort((a, b) => Number(a.id) - Number(b.id));
+		const listed = new Set(
+			(await this.listExecutions({ includeData: 'false' })).map((e) => Number(e.id)),
+		);
+		const last = Math.max(0, ...listed);
+		for (let id = 1; id <= last + 3; id++) {
+			if (listed.has(id) || found.has(String(id))) continue;
+			const res = await this.request(
+				`${this.baseUrl}/api/v1/executions/${id}?includeData=${includeData}&ignoreDataSizeLimit=true`,
+				{ method: 'GET', headers: { 'x-n8n-api-key': this.apiKey ?? '' } },
+			);
+			if (res.status === 404) continue;
+			if (!res.ok)
+				throw new Error(`GET /api/v1/executions/${id} → ${res.status}: ${await res.text()}`);
+			const execution = (await res.json()) as Execution;
+			if (String(execution.workflowId) === workflowId) keep(execution);
+		}
+		return [...found.values()].sort((a, b) => Number(a.id) - Number(b.id));
 	}
 
 	/** A binary data file an execution stored (any binary-data mode), by its id. */

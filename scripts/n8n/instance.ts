@@ -26,7 +26,7 @@ import {
 import {
 	type ExitInfo,
 	freePort,
-	peakRssMb,
+	rssMb,
 	type ProcessGroup,
 	run,
 	type RunResult,
@@ -425,9 +425,34 @@ export class N8nInstance {
 		return byExecution;
 	}
 
-	/** Peak RSS (MB) of each running process, by role. */
-	peakRss(): Record<string, number | undefined> {
-		return Object.fromEntries([this.main, ...this.workers].map((p) => [p.role, peakRssMb(p.pid)]));
+	/** Resident memory (MB) of each running process by role: now, or its peak so far. */
+	rss(field: 'VmRSS' | 'VmHWM' = 'VmRSS'): Record<string, number | undefined> {
+		return Object.fromEntries(
+			[this.main, ...this.workers].map((p) => [p.role, rssMb(p.pid, field)]),
+		);
+	}
+
+	/**
+	 * Runs `fn` while sampling every process's resident memory (every 100 ms); returns how far
+	 * each grew above where it was before, in MB.
+	 */
+	async rssGrowthDuring(fn: () => Promise<void>): Promise<Record<string, number>> {
+		const before = this.rss();
+		const peak: Record<string, number> = {};
+		const sample = () => {
+			for (const [role, mb] of Object.entries(this.rss()))
+				if (mb !== undefined) peak[role] = Math.max(peak[role] ?? 0, mb);
+		};
+		const timer = setInterval(sample, 100);
+		try {
+			await fn();
+		} finally {
+			clearInterval(timer);
+			sample();
+		}
+		return Object.fromEntries(
+			Object.entries(peak).map(([role, mb]) => [role, mb - (before[role] ?? mb)]),
+		);
 	}
 
 	/** SIGTERM to every process group (n8n and its task runner), SIGKILL after a grace period. */

@@ -150,17 +150,28 @@ export function run(
 	});
 }
 
-/** A free TCP port on 127.0.0.1 (asks the kernel, then releases it). */
-export function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = net.createServer();
-		server.unref();
-		server.on('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const { port } = server.address() as net.AddressInfo;
-			server.close(() => resolve(port));
+const handedOut = new Set<number>();
+
+/**
+ * A free TCP port on 127.0.0.1 (asks the kernel, then releases it), never one this process
+ * handed out before: n8n processes started together each take several.
+ */
+export async function freePort(): Promise<number> {
+	for (;;) {
+		const port = await new Promise<number>((resolve, reject) => {
+			const server = net.createServer();
+			server.unref();
+			server.on('error', reject);
+			server.listen(0, '127.0.0.1', () => {
+				const { port } = server.address() as net.AddressInfo;
+				server.close(() => resolve(port));
+			});
 		});
-	});
+		if (!handedOut.has(port)) {
+			handedOut.add(port);
+			return port;
+		}
+	}
 }
 
 /** Whether something accepts TCP connections at host:port (within `timeoutMs`). */
@@ -186,12 +197,15 @@ export function tail(text: unknown, lines = 30): string {
 		.join('\n');
 }
 
-/** Peak resident memory of a live process in MB (Linux /proc VmHWM), or undefined. */
-export function peakRssMb(pid: number | undefined): number | undefined {
+/** Resident memory of a live process in MB (Linux /proc: `VmRSS` now, or `VmHWM`, its peak). */
+export function rssMb(
+	pid: number | undefined,
+	field: 'VmRSS' | 'VmHWM' = 'VmRSS',
+): number | undefined {
 	if (!pid) return undefined;
 	try {
 		const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-		const kb = /^VmHWM:\s+(\d+) kB/m.exec(status)?.[1];
+		const kb = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1];
 		return kb ? Math.round(Number(kb) / 1024) : undefined;
 	} catch {
 		return undefined;

@@ -79,7 +79,8 @@ export class Deployment {
 		});
 		ctx.say(`${spec.name}: PostgreSQL database ${database.database}, Redis prefix ${prefix}`);
 		return new Deployment(ctx, spec, n8n, async () => {
-			await database.drop();
+			if (ctx.keep) ctx.say(`kept PostgreSQL database ${database.database}`);
+			else await database.drop();
 			await deleteRedisKeys(ctx.runtime, redis, prefix);
 		});
 	}

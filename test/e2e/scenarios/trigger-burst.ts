@@ -56,7 +56,12 @@ interface Kill {
 }
 
 /** Why a recording emitted twice is within n8n's semantics in this mode, or undefined. */
-function duplicateExplained(durable: boolean, first: Execution, second: Execution, kills: Kill[]): boolean {
+function duplicateExplained(
+	durable: boolean,
+	first: Execution,
+	second: Execution,
+	kills: Kill[],
+): boolean {
 	const started = (e: Execution) => Date.parse(e.startedAt ?? e.stoppedAt ?? '');
 	const [a, b] = [started(first), started(second)];
 	if (!durable) return kills.some((k) => a <= k.at && a >= k.at - DUPLICATE_WINDOW_MS);
@@ -203,7 +208,8 @@ export async function triggerBurst(
 	const executions = lists.flat();
 	if (missed || duplicated) {
 		// What happened when, to see where a miss or a duplicate came from.
-		for (const k of done) ctx.say(`${name}: timeline ${new Date(k.at).toISOString()} SIGKILL ${k.moment}`);
+		for (const k of done)
+			ctx.say(`${name}: timeline ${new Date(k.at).toISOString()} SIGKILL ${k.moment}`);
 		for (const [i, list] of lists.entries())
 			for (const e of list)
 				ctx.say(
@@ -246,14 +252,23 @@ export async function triggerBurst(
 		`${audioItems.length} item(s)`,
 	);
 	const sample = audioItems.at(-1);
-	if (sample?.binary?.data?.id)
+	const sampleId = sample?.binary?.data?.id;
+	if (sampleId?.startsWith('database:')) {
+		// The poll runs before its execution exists, so n8n stores the audio under its temporary
+		// execution id, and its binary-data route refuses such files (404). Nodes after the
+		// trigger read it; the editor cannot show it. See the README's queue-mode section.
+		ctx.say(
+			`${name}: attached audio is in the database (${sampleId}); n8n's editor cannot open it`,
+		);
+	} else if (sampleId) {
 		await checkWav(
 			checks,
 			label('attached audio'),
-			await d.api.binaryData(sample.binary.data.id),
+			await d.api.binaryData(sampleId),
 			fake,
-			String(sample.json.id),
+			String(sample?.json.id),
 		);
+	}
 
 	let onWorkers = '';
 	if (d.queue) {
@@ -273,7 +288,7 @@ export async function triggerBurst(
 	}
 
 	for (const wf of workflows) await d.api.publicApi('POST', `/workflows/${wf.id}/deactivate`);
-	const rss = Object.entries(d.n8n.peakRss())
+	const rss = Object.entries(d.n8n.rss('VmHWM'))
 		.map(([role, mb]) => `${role} ${mb ?? '?'} MB`)
 		.join(', ');
 	checks.figures.push({
