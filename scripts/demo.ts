@@ -9,7 +9,6 @@
  * folder), --no-build (use dist/ as it is).
  */
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,7 +18,15 @@ import { ENDED_STATUSES, N8nApi } from './n8n/api';
 import { ensureN8n, N8N_VERSION, PACKAGE_ROOT } from './n8n/cache';
 import { n8nId, N8nInstance } from './n8n/instance';
 import { freePort, run, sleep } from './n8n/processes';
-import { executionError, loadExample, nodeNamed, nodeOutput, useCredential } from './n8n/workflows';
+import {
+	archiveInto,
+	executionError,
+	loadExample,
+	nodeNamed,
+	nodeOutput,
+	transcribeWithFakeStub,
+	useCredential,
+} from './n8n/workflows';
 
 const { values: args } = parseArgs({
 	options: {
@@ -121,11 +128,7 @@ async function main(): Promise<void> {
 	]);
 
 	const pipeline = useCredential(loadExample('transcription-pipeline.json'), credential);
-	const transcribe = nodeNamed(pipeline, 'Transcribe');
-	transcribe.parameters.url = `${fake.baseUrl}/stub/transcribe`;
-	transcribe.parameters.authentication = 'none';
-	delete transcribe.parameters.nodeCredentialType;
-	delete transcribe.credentials;
+	transcribeWithFakeStub(pipeline, fake.baseUrl);
 	nodeNamed(pipeline, 'Recording Ended').parameters.onFirstRun = 'lastHours';
 	nodeNamed(pipeline, 'Recording Ended').parameters.firstRunHours = 1;
 
@@ -138,13 +141,8 @@ async function main(): Promise<void> {
 	};
 
 	const cleanupWf = useCredential(loadExample('cleanup-old-recordings.json'), credential);
-	const save = nodeNamed(cleanupWf, 'Save to Disk');
 	const archiveDir = path.join(n8n.filesDir, 'voipbin-archive');
-	fs.mkdirSync(archiveDir, { recursive: true });
-	save.parameters.fileName = String(save.parameters.fileName).replace(
-		'/home/node/.n8n-files/voipbin-archive',
-		archiveDir,
-	);
+	archiveInto(cleanupWf, archiveDir);
 
 	const [pipelineId, recordId, cleanupId] = await n8n.importWorkflows([
 		pipeline,

@@ -53,6 +53,27 @@ export function nodeNamed(workflow: Workflow, name: string): WorkflowNode {
 	return node;
 }
 
+/** Points the transcription pipeline's speech-to-text step at the fake VoIPBIN's stub. */
+export function transcribeWithFakeStub(pipeline: Workflow, fakeBaseUrl: string): Workflow {
+	const transcribe = nodeNamed(pipeline, 'Transcribe');
+	transcribe.parameters.url = `${fakeBaseUrl}/stub/transcribe`;
+	transcribe.parameters.authentication = 'none';
+	delete transcribe.parameters.nodeCredentialType;
+	delete transcribe.credentials;
+	return pipeline;
+}
+
+/** Makes the clean-up example save its ZIPs into `dir` (n8n only writes under its files folder). */
+export function archiveInto(cleanup: Workflow, dir: string): Workflow {
+	fs.mkdirSync(dir, { recursive: true });
+	const save = nodeNamed(cleanup, 'Save to Disk');
+	save.parameters.fileName = String(save.parameters.fileName).replace(
+		'/home/node/.n8n-files/voipbin-archive',
+		dir,
+	);
+	return cleanup;
+}
+
 type RunLike = { data?: RunExecutionData } | RunExecutionData | undefined;
 
 function runData(run: RunLike): RunExecutionData | undefined {

@@ -8,6 +8,7 @@ import path from 'node:path';
 
 import { n8nId } from '../../../scripts/n8n/instance';
 import {
+	archiveInto,
 	executionError,
 	loadExample,
 	nodeNamed,
@@ -49,12 +50,7 @@ export async function cliWorkflows(
 
 	const cleanup = useCredential(loadExample('cleanup-old-recordings.json'), account.credential);
 	const archiveDir = path.join(d.n8n.filesDir, 'voipbin-archive');
-	fs.mkdirSync(archiveDir, { recursive: true });
-	const save = nodeNamed(cleanup, 'Save to Disk');
-	save.parameters.fileName = String(save.parameters.fileName).replace(
-		'/home/node/.n8n-files/voipbin-archive',
-		archiveDir,
-	);
+	archiveInto(cleanup, archiveDir);
 	const [actionId, cleanupId] = await d.n8n.importWorkflows([action, cleanup]);
 	checks.check('example workflows import with the n8n CLI', true);
 

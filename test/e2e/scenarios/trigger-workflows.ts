@@ -15,6 +15,7 @@ import {
 	loadExample,
 	nodeNamed,
 	nodeOutput,
+	transcribeWithFakeStub,
 	useCredential,
 } from '../../../scripts/n8n/workflows';
 import type { Account, Deployment, E2eContext } from '../deployment';
@@ -46,11 +47,7 @@ export async function triggerWorkflows(
 
 	const pipeline = useCredential(loadExample('transcription-pipeline.json'), account.credential);
 	nodeNamed(pipeline, PIPELINE_TRIGGER).parameters.pollTimes = POLL_EVERY_15_SECONDS;
-	const transcribe = nodeNamed(pipeline, 'Transcribe');
-	transcribe.parameters.url = `${fake.baseUrl}/stub/transcribe`;
-	transcribe.parameters.authentication = 'none';
-	delete transcribe.parameters.nodeCredentialType;
-	delete transcribe.credentials;
+	transcribeWithFakeStub(pipeline, fake.baseUrl);
 	const withAudio = triggerWorkflow(
 		'e2e: trigger with audio attached',
 		AUDIO_TRIGGER,
