@@ -29,6 +29,7 @@ import {
 	emissionCounts,
 	fakeRequests,
 	listRequestsSince,
+	POLL_INTERVAL_MS,
 	triggerWorkflow,
 	waitFor,
 } from '../triggers';
@@ -83,7 +84,8 @@ export async function triggerBurst(
 	const account = await d.newAccount(`VoIPBIN (${name})`);
 	const call = await fake.control<{ id: string }>('/calls', { customerId: account.customerId });
 
-	const steps = kills.length + 1;
+	// With kills: a group before each and one after; without: three groups a poll apart.
+	const steps = kills.length ? kills.length + 1 : 3;
 	const recordings: string[] = [];
 	/** Starts recording a few calls (created now, as VoIPBIN would) and ends them a moment later. */
 	const endSomeRecordings = async () => {
@@ -136,7 +138,10 @@ export async function triggerBurst(
 		const before = kills[step] === 'right after an emit' ? await executionCount() : 0;
 		await endSomeRecordings();
 		const moment = kills[step];
-		if (!moment) break;
+		if (!moment) {
+			if (step < steps - 1) await sleep(POLL_INTERVAL_MS);
+			continue;
+		}
 		let reached = true;
 		if (moment === 'during a poll') {
 			// The audio trigger fetches the audio inside its poll, before it emits.
