@@ -17,6 +17,11 @@
  * skipped with one line saying why — a failure when CI=true.
  * Exits non-zero on any failure; the last line is `e2e: N passed, M failed`.
  *
+ * Adding a scenario: write `async function myScenario(ctx: E2eContext, d: Deployment)` in
+ * scenarios/ (new workflows through `d.api`, a fake account through `d.newAccount()`, checks
+ * through `ctx.checks`, figures through `ctx.checks.figures`), and call it from the run() of the
+ * modes it belongs to below.
+ *
  * Environment: E2E_TIMEOUT_MS (default 1500000, counted after the n8n install), E2E_KEEP=1 keeps
  * n8n's folders, E2E_SKIP_BUILD=1, VOIPBIN_N8N_CACHE (see scripts/n8n/cache.ts).
  */
