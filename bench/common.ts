@@ -7,6 +7,8 @@ import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
+import { type FakeProcess, startFakeProcess } from '../test/fake-voipbin/process';
+
 export const ROOT = join(__dirname, '..');
 
 /** A child benchmark prints its figures on one line starting with this; everything else is log. */
@@ -102,66 +104,13 @@ export async function runChild<T>(
 	return result;
 }
 
-export interface FakeProcess {
-	baseUrl: string;
-	customerId: string;
-	accessKey: string;
-	/** POST (or GET without a body) to a `/_fake/...` control route. */
-	control<T = Record<string, unknown>>(path: string, body?: unknown): Promise<T>;
-	stop(): Promise<void>;
-}
-
-const ACCESS_KEY = 'bench-access-key';
-
 /**
  * The fake VoIPBIN in its own process, so that its CPU (it builds each ZIP once, then serves the
- * stored object) and its memory do not count against the process being measured. Files are there as soon as a recording
- * ends (`--files-delay-ms 0`), and the rate limit is off: we measure transfer, not waiting.
+ * stored object) and its memory do not count against the process being measured. Files are there
+ * as soon as a recording ends, and the rate limit is off: we measure transfer, not waiting.
  */
-export async function startFakeProcess(): Promise<FakeProcess> {
-	const child = spawnTs(join(ROOT, 'test/fake-voipbin/cli.ts'), [
-		'--port',
-		'0',
-		'--storage-port',
-		'0',
-		'--files-delay-ms',
-		'0',
-		'--access-key',
-		ACCESS_KEY,
-		'--username',
-		'bench@voipbin.test',
-	]);
-	const ready = await new Promise<{ baseUrl: string; customerId: string }>((resolve, reject) => {
-		const lines = createInterface({ input: child.stdout! });
-		lines.on('line', (line) => {
-			const match = /^fake-voipbin ready (.*)$/.exec(line);
-			if (match) resolve(JSON.parse(match[1]) as { baseUrl: string; customerId: string });
-		});
-		child.once('exit', (code) => reject(new Error(`the fake VoIPBIN exited (${code})`)));
-	});
-	const control = async <T>(path: string, body?: unknown): Promise<T> => {
-		const response = await fetch(`${ready.baseUrl}/_fake${path}`, {
-			method: body === undefined ? 'GET' : 'POST',
-			headers: { 'content-type': 'application/json' },
-			body: body === undefined ? undefined : JSON.stringify(body),
-		});
-		const json = (await response.json()) as T;
-		if (!response.ok) throw new Error(`/_fake${path}: ${JSON.stringify(json)}`);
-		return json;
-	};
-	await control('/faults', { rateLimit: 'off' });
-	return {
-		baseUrl: ready.baseUrl,
-		customerId: ready.customerId,
-		accessKey: ACCESS_KEY,
-		control,
-		stop: async () => {
-			if (child.exitCode !== null) return;
-			const exited = new Promise((resolve) => child.once('exit', resolve));
-			child.kill('SIGTERM');
-			await exited;
-		},
-	};
+export function startBenchFake(): Promise<FakeProcess> {
+	return startFakeProcess({ filesDelayMs: 0, rateLimit: 'off', accessKey: 'bench-access-key' });
 }
 
 /** The signed storage URL `/recordingfiles/{id}` redirects to (the redirect is not followed). */

@@ -28,7 +28,7 @@ import {
 	runChild,
 	runIfMain,
 	signedZipUrl,
-	startFakeProcess,
+	startBenchFake,
 	table,
 } from './common';
 import type { DownloadCaseResult } from './download-case';
@@ -93,7 +93,7 @@ async function main(): Promise<void> {
 	const loadBefore = loadAverage();
 	const minutes = process.env.BENCH_DOWNLOAD_MINUTES?.split(',').map(Number) ?? MINUTES;
 	const rates = process.env.BENCH_DOWNLOAD_RATES?.split(',').map((r) => Number(r) * MB) ?? RATES;
-	const fake = await startFakeProcess();
+	const fake = await startBenchFake();
 	const rows: DownloadRow[] = [];
 	const youngCapped: DownloadResult['youngCapped'] = [];
 	let cpuLimit: CpuLimit | undefined;

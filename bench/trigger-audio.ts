@@ -12,7 +12,7 @@ import {
 	report,
 	runChild,
 	signedZipUrl,
-	startFakeProcess,
+	startBenchFake,
 	table,
 } from './common';
 import { triggerAudioTable } from './tables';
@@ -27,7 +27,7 @@ export interface TriggerAudioResult extends Omit<TriggerAudioCaseResult, 'ids'> 
 }
 
 async function main(): Promise<void> {
-	const fake = await startFakeProcess();
+	const fake = await startBenchFake();
 	let result: TriggerAudioResult;
 	try {
 		const { ids, ...ours } = await runChild<TriggerAudioCaseResult>(

@@ -27,7 +27,9 @@ const OUTPUT = path.join(
 
 const [input, commit, ...names] = process.argv.slice(2);
 if (!input || !/^[0-9a-f]{40}$/.test(commit ?? '')) {
-	console.error('usage: node scripts/openapi-subset.mjs <openapi.bundled.json> <40-hex commit> [SchemaName …]');
+	console.error(
+		'usage: node scripts/openapi-subset.mjs <openapi.bundled.json> <40-hex commit> [SchemaName …]',
+	);
 	process.exit(2);
 }
 const spec = JSON.parse(fs.readFileSync(input, 'utf8'));
@@ -43,7 +45,11 @@ const visit = (name) => {
 };
 for (const name of names.length ? names : DEFAULT_SCHEMAS) visit(name);
 
-const sorted = Object.fromEntries(Object.keys(kept).sort().map((k) => [k, kept[k]]));
+const sorted = Object.fromEntries(
+	Object.keys(kept)
+		.sort()
+		.map((k) => [k, kept[k]]),
+);
 const document = {
 	$comment:
 		`Schemas from VoIPBIN's OpenAPI spec (${spec.info?.title} ${spec.info?.version}), ` +

@@ -5,6 +5,7 @@
 //   npm test                 everything
 //   npm test -- --skip-e2e   jest only (quick, no n8n install)
 //   npm test -- --e2e-only   the real-n8n run only
+//   npm test -- --e2e-only --only=classic,durable   some of its modes (see test/e2e/main.ts)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const skipE2e = args.includes('--skip-e2e');
 const e2eOnly = args.includes('--e2e-only');
-const jestArgs = args.filter((a) => !a.startsWith('--skip-e2e') && !a.startsWith('--e2e-only'));
+const e2eArgs = args.filter((a) => a.startsWith('--only='));
+const jestArgs = args.filter(
+	(a) => !a.startsWith('--skip-e2e') && !a.startsWith('--e2e-only') && !e2eArgs.includes(a),
+);
 
 // Everything the tests, n8n and the tools they run write to the temporary directory goes into one
 // folder of this run (TMPDIR), removed at the end whatever happens.
@@ -60,11 +64,16 @@ if (!e2eOnly) {
 if (!skipE2e) {
 	// Streamed as it runs (the first run installs n8n, which takes minutes), and kept for its summary.
 	const e2e = await new Promise((resolve) => {
-		const child = spawn(process.execPath, [join(root, 'test/e2e/run.mjs')], {
-			cwd: root,
-			env,
-			stdio: ['ignore', 'pipe', 'inherit'],
-		});
+		// The end-to-end run is TypeScript, run by tsx as an import hook (one process).
+		const child = spawn(
+			process.execPath,
+			['--import', 'tsx', join(root, 'test/e2e/main.ts'), ...e2eArgs],
+			{
+				cwd: root,
+				env,
+				stdio: ['ignore', 'pipe', 'inherit'],
+			},
+		);
 		let output = '';
 		child.stdout.on('data', (chunk) => {
 			process.stdout.write(chunk);

@@ -1,36 +1,34 @@
-#!/usr/bin/env node
-// `npm run demo`: the package inside a real n8n, against the fake VoIPBIN server, with recordings
-// ending every few seconds. Builds the package, installs n8n once into a cache (see
-// n8n-runtime.mjs), starts the fake VoIPBIN (demo scenario) and n8n, imports a credential and the
-// example workflows, activates the transcription pipeline, and prints what to open and watch.
-// Ctrl-C stops everything and removes the temporary n8n folder.
-//
-// Options: --port <n8n port> (default 5678, or a free one when taken), --keep (keep the n8n user
-// folder), --no-build (use dist/ as it is).
+/**
+ * `npm run demo`: the package inside a real n8n, against the fake VoIPBIN server, with recordings
+ * ending every few seconds. Builds the package, installs n8n once into a cache (see
+ * scripts/n8n/cache.ts), starts the fake VoIPBIN (demo scenario) and n8n, imports a credential and
+ * the example workflows, activates the transcription pipeline, and prints what to open and watch.
+ * Ctrl-C stops everything and removes the temporary n8n folder.
+ *
+ * Options: --port <n8n port> (default 5678, or a free one when taken), --keep (keep the n8n user
+ * folder), --no-build (use dist/ as it is).
+ */
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { startFakeProcess } from '../test/fake-voipbin/process';
+import { ENDED_STATUSES, N8nApi } from './n8n/api';
+import type { Execution } from './n8n/api';
+import { ensureN8n, N8N_VERSION, PACKAGE_ROOT } from './n8n/cache';
+import { n8nId, N8nInstance } from './n8n/instance';
+import { freePort, run, sleep } from './n8n/processes';
 import {
-	ensureN8n,
+	archiveInto,
 	executionError,
-	freePort,
 	loadExample,
-	N8N_VERSION,
-	n8nId,
-	N8nInstance,
 	nodeNamed,
 	nodeOutput,
-	PACKAGE_ROOT,
-	run,
-	sleep,
-	spawnGroup,
+	transcribeWithFakeStub,
 	useCredential,
-} from './n8n-runtime.mjs';
+} from './n8n/workflows';
 
-const ROOT = PACKAGE_ROOT;
 const { values: args } = parseArgs({
 	options: {
 		port: { type: 'string' },
@@ -39,12 +37,12 @@ const { values: args } = parseArgs({
 	},
 });
 
-const say = (message) => console.log(message);
-const step = (message) => console.log(`\x1b[36m▸\x1b[0m ${message}`);
+const say = (message: string) => console.log(message);
+const step = (message: string) => console.log(`\x1b[36m▸\x1b[0m ${message}`);
 
-const cleanups = [];
+const cleanups: Array<() => Promise<void>> = [];
 let stopping = false;
-async function shutdown(code = 0) {
+async function shutdown(code = 0): Promise<void> {
 	if (stopping) return;
 	stopping = true;
 	step('Stopping…');
@@ -52,7 +50,7 @@ async function shutdown(code = 0) {
 		try {
 			await fn();
 		} catch (error) {
-			say(`  (cleanup: ${error.message})`);
+			say(`  (cleanup: ${(error as Error).message})`);
 		}
 	}
 	say('Stopped. Bye.');
@@ -67,7 +65,7 @@ setInterval(() => {
 	if (process.ppid !== parentAtStart) void shutdown(0);
 }, 1000).unref();
 
-function portIsFree(port) {
+function portIsFree(port: number): Promise<boolean> {
 	return new Promise((resolve) => {
 		const server = net.createServer();
 		server.once('error', () => resolve(false));
@@ -75,71 +73,7 @@ function portIsFree(port) {
 	});
 }
 
-/** Starts the fake VoIPBIN CLI with the demo scenario; resolves its ready info. */
-async function startFake(accessKey) {
-	const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-	const { child, stop } = spawnGroup(
-		tsx,
-		[
-			path.join(ROOT, 'test', 'fake-voipbin', 'cli.ts'),
-			'--port',
-			'0',
-			'--storage-port',
-			'0',
-			'--access-key',
-			accessKey,
-			'--scenario',
-			'demo',
-		],
-		{ cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-	);
-	cleanups.push(stop);
-	let stderr = '';
-	child.stderr.on('data', (d) => (stderr += d));
-	return await new Promise((resolve, reject) => {
-		let buffer = '';
-		let ready;
-		const timer = setTimeout(
-			() => reject(new Error(`The fake VoIPBIN did not start in 60 s.\n${stderr}`)),
-			60_000,
-		);
-		child.stdout.on('data', (d) => {
-			buffer += d;
-			let nl;
-			while ((nl = buffer.indexOf('\n')) >= 0) {
-				const line = buffer.slice(0, nl);
-				buffer = buffer.slice(nl + 1);
-				const m = /^fake-voipbin ready (\{.*\})$/.exec(line);
-				if (m && !ready) {
-					ready = JSON.parse(m[1]);
-					clearTimeout(timer);
-					resolve(ready);
-				} else if (ready && !stopping && /\bdemo: /.test(line)) {
-					// The scenario's own news: a call or conference recording started.
-					say(`  \x1b[2m${line.replace(/^\[fake-voipbin\] demo: /, 'VoIPBIN (fake): ')}\x1b[0m`);
-				}
-				// The fake's banner (it repeats the access key) is not echoed.
-			}
-		});
-		child.on('exit', (code) => {
-			clearTimeout(timer);
-			if (!ready) reject(new Error(`The fake VoIPBIN exited (${code}).\n${stderr}`));
-			else if (!stopping) say(`The fake VoIPBIN stopped (${code}). ${stderr}`);
-		});
-	});
-}
-
-async function fakeCtl(baseUrl, method, route, body) {
-	const res = await fetch(`${baseUrl}/_fake${route}`, {
-		method,
-		headers: body === undefined ? {} : { 'content-type': 'application/json' },
-		body: body === undefined ? undefined : JSON.stringify(body),
-	});
-	if (!res.ok) throw new Error(`fake ${method} ${route}: ${res.status} ${await res.text()}`);
-	return await res.json();
-}
-
-async function main() {
+async function main(): Promise<void> {
 	const t0 = Date.now();
 	say(
 		`\n\x1b[1mn8n-nodes-voipbin demo\x1b[0m — a real n8n ${N8N_VERSION} with this package, against a fake VoIPBIN\n`,
@@ -147,7 +81,7 @@ async function main() {
 
 	if (!args['no-build']) {
 		step('Building the package (npm run build)…');
-		const built = await run('npm', ['run', 'build'], { cwd: ROOT, timeoutMs: 5 * 60_000 });
+		const built = await run('npm', ['run', 'build'], { cwd: PACKAGE_ROOT, timeoutMs: 5 * 60_000 });
 		if (built.code !== 0)
 			throw new Error(
 				`npm run build failed:\n${(built.stdout + built.stderr).trim().split('\n').slice(-25).join('\n')}`,
@@ -159,11 +93,21 @@ async function main() {
 
 	step('Starting the fake VoIPBIN (demo scenario: a call or conference recording every 20 s)…');
 	const accessKey = `demo-${randomBytes(6).toString('hex')}`;
-	const fake = await startFake(accessKey);
+	const fake = await startFakeProcess({
+		accessKey,
+		filesDelayMs: 2000,
+		scenario: 'demo',
+		// The scenario's own news: a call or conference recording started.
+		onLine: (line) => {
+			if (!stopping && /\bdemo: /.test(line))
+				say(`  \x1b[2m${line.replace(/^\[fake-voipbin\] demo: /, 'VoIPBIN (fake): ')}\x1b[0m`);
+		},
+	});
+	cleanups.push(() => fake.stop());
 
 	// Something for the two manual workflows to work on.
-	const call = await fakeCtl(fake.baseUrl, 'POST', '/calls', { customerId: fake.customerId });
-	await fakeCtl(fake.baseUrl, 'POST', '/recordings/seed', {
+	const call = await fake.control<{ id: string }>('/calls', { customerId: fake.customerId });
+	await fake.control('/recordings/seed', {
 		customerId: fake.customerId,
 		count: 3,
 		status: 'ended',
@@ -178,24 +122,20 @@ async function main() {
 		port = await freePort();
 	}
 	const n8n = await N8nInstance.create({ runtime, port, log: (m) => step(m) });
-	cleanups.push(async () => {
-		await n8n.stop();
-		if (args.keep) say(`  kept the n8n user folder ${n8n.userFolder}`);
-		else fs.rmSync(n8n.userFolder, { recursive: true, force: true });
-	});
+	cleanups.push(() => n8n.cleanup({ keep: args.keep }));
 
 	step('Importing the credential and the example workflows (n8n CLI)…');
-	const credential = { id: n8nId(), name: 'VoIPBIN (fake demo server)', type: 'voipbinApi' };
+	const credential = { id: n8nId(), name: 'VoIPBIN (fake demo server)' };
 	await n8n.importCredentials([
-		{ ...credential, data: { baseUrl: fake.baseUrl, authentication: 'accessKey', accessKey } },
+		{
+			...credential,
+			type: 'voipbinApi',
+			data: { baseUrl: fake.baseUrl, authentication: 'accessKey', accessKey },
+		},
 	]);
 
 	const pipeline = useCredential(loadExample('transcription-pipeline.json'), credential);
-	const transcribe = nodeNamed(pipeline, 'Transcribe');
-	transcribe.parameters.url = `${fake.baseUrl}/stub/transcribe`;
-	transcribe.parameters.authentication = 'none';
-	delete transcribe.parameters.nodeCredentialType;
-	delete transcribe.credentials;
+	transcribeWithFakeStub(pipeline, fake.baseUrl);
 	nodeNamed(pipeline, 'Recording Ended').parameters.onFirstRun = 'lastHours';
 	nodeNamed(pipeline, 'Recording Ended').parameters.firstRunHours = 1;
 
@@ -208,13 +148,8 @@ async function main() {
 	};
 
 	const cleanupWf = useCredential(loadExample('cleanup-old-recordings.json'), credential);
-	const save = nodeNamed(cleanupWf, 'Save to Disk');
 	const archiveDir = path.join(n8n.filesDir, 'voipbin-archive');
-	fs.mkdirSync(archiveDir, { recursive: true });
-	save.parameters.fileName = save.parameters.fileName.replace(
-		'/home/node/.n8n-files/voipbin-archive',
-		archiveDir,
-	);
+	archiveInto(cleanupWf, archiveDir);
 
 	// The AI Agent's chat model: the fake's scripted OpenAI-compatible stub.
 	const model = { id: n8nId(), name: 'Scripted model (fake VoIPBIN)', type: 'openAiApi' };
@@ -222,22 +157,26 @@ async function main() {
 		{ ...model, data: { apiKey: 'demo', url: `${fake.baseUrl}/stub/openai/v1` } },
 	]);
 	const agent = useCredential(loadExample('ai-agent-recordings.json'), credential);
-	nodeNamed(agent, 'OpenAI Chat Model').credentials.openAiApi = { id: model.id, name: model.name };
+	const chatModel = nodeNamed(agent, 'OpenAI Chat Model');
+	chatModel.credentials = { ...chatModel.credentials, openAiApi: model };
 
-	const [pipelineId, recordId, cleanupId, agentId] = await n8n.importWorkflows([
-		pipeline,
-		record,
-		cleanupWf,
-		agent,
-	]);
-	await n8n.publishWorkflow(pipelineId);
+	// VoIPBIN's own transcription, beside the pipeline that uses a speech-to-text API.
+	const voipbinTranscribe = useCredential(loadExample('transcribe-with-voipbin.json'), credential);
+	nodeNamed(voipbinTranscribe, 'Recording Ended').parameters.onFirstRun = 'lastHours';
+	nodeNamed(voipbinTranscribe, 'Recording Ended').parameters.firstRunHours = 1;
+
+	const [pipelineId, recordId, cleanupId, agentId, voipbinTranscribeId] = await n8n.importWorkflows(
+		[pipeline, record, cleanupWf, agent, voipbinTranscribe],
+	);
+	await n8n.publishWorkflows([pipelineId, voipbinTranscribeId]);
 
 	step(`Starting n8n on port ${port}…`);
-	await n8n.start();
+	await n8n.startMain();
 	const loadError = n8n.packageLoadError();
 	if (loadError) throw new Error(`n8n could not load the package:\n${loadError}`);
+	const api = new N8nApi(n8n.url);
 	const owner = { email: 'demo@example.com', password: `Demo-${randomBytes(5).toString('hex')}` };
-	await n8n.setupOwner(owner);
+	await api.setupOwner(owner);
 
 	const line = '─'.repeat(78);
 	say(`\n${line}`);
@@ -252,6 +191,9 @@ async function main() {
 	say(
 		"      recording → Download (mono WAV) → Transcribe (the fake's /stub/transcribe) → transcript file.",
 	);
+	say(`  • "${voipbinTranscribe.name}"  — ACTIVE`);
+	say(`      ${n8n.url}/workflow/${voipbinTranscribeId}`);
+	say("      The same recordings → Transcribe (VoIPBIN's own speech-to-text) → transcript file.");
 	say(`  • "${record.name}"  — open it and click "Execute workflow"`);
 	say(`      ${n8n.url}/workflow/${recordId}   (records call ${call.id} for 10 s)`);
 	say(`  • "${cleanupWf.name}"  — open it and click "Execute workflow"`);
@@ -266,48 +208,60 @@ async function main() {
 	say('  conference recording every 20 s, lasting 10–40 s; within a minute of each one ending, an');
 	say('  execution appears (one per poll, one item per recording). News is also printed below.');
 	say(`\n  Fake VoIPBIN   ${fake.baseUrl}  access key ${accessKey}  (already in the credential)`);
-	say(`  n8n log        ${n8n.logFile}`);
+	say(`  n8n log        ${n8n.main.logFile}`);
 	say('\n  Press Ctrl-C to stop everything.');
 	say(`${line}\n`);
 
-	// Live news: executions of the active workflow as they finish.
-	const seen = new Set();
+	// Live news: executions of the active workflow as they finish (n8n's public API).
+	const seen = new Set<string>();
 	for (;;) {
 		await sleep(5000);
 		if (stopping) return;
-		if (n8n.exitInfo) {
-			say(`n8n stopped unexpectedly. Last log lines:\n${n8n.logTail(20)}`);
+		if (n8n.main.exitInfo) {
+			say(`n8n stopped unexpectedly. Last log lines:\n${n8n.main.logTail(20)}`);
 			return shutdown(1);
 		}
-		let executions;
-		try {
-			executions = await n8n.executions(pipelineId);
-		} catch {
-			continue;
-		}
-		for (const e of executions) {
-			if (seen.has(e.id) || !(e.finished || e.status === 'error' || e.status === 'crashed'))
+		for (const [workflowId, label, transcriptsOf] of [
+			[
+				pipelineId,
+				'speech-to-text API',
+				(e: Execution) => nodeOutput(e, 'Transcript').map((t) => t.json?.transcript),
+			],
+			[
+				voipbinTranscribeId,
+				'VoIPBIN transcription',
+				(e: Execution) => nodeOutput(e, 'Transcribe Recording').map((t) => t.json?.text),
+			],
+		] as const) {
+			let executions;
+			try {
+				executions = await api.executions(workflowId);
+			} catch {
 				continue;
-			seen.add(e.id);
-			const items = nodeOutput(e, 'Recording Ended');
-			const transcripts = nodeOutput(e, 'Transcript').map((t) => t.json?.transcript);
-			const error = executionError(e);
-			const when = new Date().toTimeString().slice(0, 8);
-			say(
-				`${when} execution #${e.id} (${e.status}): ${items.length} ended recording(s)` +
-					(items.length
-						? ` — ${items.map((i) => `${i.json?.reference_type ?? i.json?.referenceType ?? ''} ${String(i.json?.id).slice(0, 8)}`).join(', ')}`
-						: '') +
-					(transcripts.length
-						? `\n         transcripts: ${transcripts.map((t) => String(t).slice(0, 60)).join(' | ')}`
-						: '') +
-					(error ? `\n         error: ${error}` : ''),
-			);
+			}
+			for (const e of executions) {
+				if (seen.has(e.id) || !ENDED_STATUSES.has(e.status)) continue;
+				seen.add(e.id);
+				const items = nodeOutput(e, 'Recording Ended');
+				const transcripts = transcriptsOf(e);
+				const error = executionError(e);
+				const when = new Date().toTimeString().slice(0, 8);
+				say(
+					`${when} ${label} execution #${e.id} (${e.status}): ${items.length} ended recording(s)` +
+						(items.length
+							? ` — ${items.map((i) => `${String(i.json?.reference_type ?? i.json?.referenceType ?? '')} ${String(i.json?.id).slice(0, 8)}`).join(', ')}`
+							: '') +
+						(transcripts.length
+							? `\n         transcripts: ${transcripts.map((t) => String(t).slice(0, 60)).join(' | ')}`
+							: '') +
+						(error ? `\n         error: ${error}` : ''),
+				);
+			}
 		}
 	}
 }
 
-main().catch(async (error) => {
+main().catch(async (error: Error) => {
 	console.error(`\n\x1b[31mDemo failed:\x1b[0m ${error.message}`);
 	await shutdown(1);
 });
