@@ -11,7 +11,11 @@
  *   data only when a poll emits, with a save it does not wait for, beside the execution it starts.
  *   A SIGKILL between the two leaves an execution whose cursor was never saved, and the restarted
  *   trigger emits the same recordings again. So a recording may be emitted twice, and only if its
- *   first execution started at most DUPLICATE_WINDOW_MS before a kill.
+ *   first execution started at most DUPLICATE_WINDOW_MS before a kill. The other way round, n8n
+ *   saves the static data before it creates the execution: a SIGKILL between the two loses that
+ *   poll's events (seen in queue mode, where creating the execution takes a database write and a
+ *   Redis job). So a recording may be missed, and only if it ended in the batch whose poll's emit
+ *   the main was killed right after.
  * - durable poll scheduling: n8n commits the cursor in one transaction with the execution it
  *   creates, yet two cases still gave duplicates here: (1) the main killed while the emitted
  *   execution ran in it (it ends `crashed`), and the restarted trigger emitted the same recordings
@@ -92,6 +96,9 @@ export async function triggerBurst(
 	const steps = kills.length ? kills.length + 1 : 3;
 	const recordings: string[] = [];
 	/** Starts recording a few calls (created now, as VoIPBIN would) and ends them a moment later. */
+	/** The recordings of the batch ended just before a kill right after an emit (see above). */
+	const endedBeforeEmitKill = new Set<string>();
+	let lastBatch: string[] = [];
 	const endSomeRecordings = async () => {
 		const batch: string[] = [];
 		for (let i = 0; i < RECORDINGS_PER_STEP; i++) {
@@ -104,6 +111,7 @@ export async function triggerBurst(
 			batch.push(rec.id);
 		}
 		recordings.push(...batch);
+		lastBatch = batch;
 		await sleep(1500);
 		for (const id of batch) {
 			await fake.control(`/recordings/${id}/status`, { status: 'ended' });
@@ -164,6 +172,7 @@ export async function triggerBurst(
 		}
 		await d.n8n.killMain();
 		const at = Date.now();
+		if (moment === 'right after an emit') for (const id of lastBatch) endedBeforeEmitKill.add(id);
 		ctx.say(
 			`${name}: killed the main (SIGKILL) ${moment}${reached ? '' : ' (moment not seen in 40 s)'}`,
 		);
@@ -199,10 +208,15 @@ export async function triggerBurst(
 	let missed = 0;
 	let duplicated = 0;
 	const outsideBound: string[] = [];
+	const missedOutsideBound: string[] = [];
 	for (const [i, list] of lists.entries()) {
 		const trigger = workflows[i].trigger;
 		for (const [id, count] of emissionCounts(list, trigger, recordings)) {
-			if (count === 0) missed++;
+			if (count === 0) {
+				missed++;
+				if (d.spec.durable || !endedBeforeEmitKill.has(id))
+					missedOutsideBound.push(`${trigger} ${id}`);
+			}
 			if (count <= 1) continue;
 			duplicated += count - 1;
 			const [first, second] = list.filter((e) =>
@@ -228,7 +242,16 @@ export async function triggerBurst(
 							.join(' '),
 				);
 	}
-	checks.check(label('no recording missed'), missed === 0, `${missed} of ${recordings.length * 2}`);
+	checks.check(
+		label(
+			d.spec.durable
+				? 'no recording missed'
+				: 'no recording missed, but for a poll whose emit the main was killed right after',
+		),
+		missedOutsideBound.length === 0,
+		`${missed} of ${recordings.length * 2} missed` +
+			(missedOutsideBound.length ? `; outside the bound: ${missedOutsideBound.join(', ')}` : ''),
+	);
 	checks.check(
 		label(
 			d.spec.durable
