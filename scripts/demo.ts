@@ -252,7 +252,7 @@ async function main(): Promise<void> {
 							? ` — ${items.map((i) => `${String(i.json?.reference_type ?? i.json?.referenceType ?? '')} ${String(i.json?.id).slice(0, 8)}`).join(', ')}`
 							: '') +
 						(transcripts.length
-							? `\n         transcripts: ${transcripts.map((t) => String(t).slice(0, 60)).join(' | ')}`
+							? `\n         transcripts: ${transcripts.map((t) => String(t).replace(/\s+/g, ' ').slice(0, 60)).join(' | ')}`
 							: '') +
 						(error ? `\n         error: ${error}` : ''),
 				);
