@@ -11,6 +11,7 @@
 import { readState } from '../nodes/VoipbinRecording/trigger/state';
 import { startFakeVoipbin } from '../test/fake-voipbin';
 import { PollHarness, accessKeyCredential } from '../test/helpers/n8n';
+import { watchedTimes } from '../test/nodes/VoipbinRecording/trigger/model';
 import { mean, report, round, runIfMain, table } from './common';
 import { concurrentTable } from './tables';
 
@@ -105,11 +106,7 @@ async function main(): Promise<void> {
 		const newestFirst = [...created].sort((a, b) => b - a);
 		const fresh = newestFirst.filter((t) => t > state.cursorMicros).length;
 		// Pending recordings, and (counted as one pending each) watched µs and the backfill page.
-		const watched = [
-			...state.pending.map((p) => p[1]),
-			...state.overflowGroups.map(([micros]) => micros),
-			...(state.backfill ? [state.backfill[0] - 1] : []),
-		];
+		const watched = watchedTimes(state);
 		let pendingPart = 0;
 		if (watched.length) {
 			const oldest = Math.min(...watched);

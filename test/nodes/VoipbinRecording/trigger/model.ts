@@ -209,3 +209,15 @@ export const ALL_EVENTS: TriggerOptions = {
 	firstRun: { mode: 'nothing' },
 	filters: {},
 };
+
+/**
+ * Times the bound's "pending" part pays for: pending recordings, and, counted as one pending
+ * each, a watched microsecond (more than a page in one µs) and the backfill's next page.
+ */
+export function watchedTimes(state: TriggerState): number[] {
+	return [
+		...state.pending.map((p) => p[1]),
+		...state.overflowGroups.map(([micros]) => micros),
+		...(state.backfill ? [state.backfill[0] - 1] : []),
+	];
+}

@@ -9,7 +9,7 @@ import type {
 import { writeState } from '../../../../nodes/VoipbinRecording/trigger/state';
 import type { TriggerState } from '../../../../nodes/VoipbinRecording/trigger/state';
 import { seeded } from '../../../helpers/random';
-import { ALL_EVENTS, ENDED_ONLY, FakeServer, runPoll } from './model';
+import { ALL_EVENTS, ENDED_ONLY, FakeServer, runPoll, watchedTimes } from './model';
 import type { ServerRecording } from './model';
 
 /**
@@ -47,18 +47,6 @@ const PAGE = 100;
 function pagesFor(items: number): number {
 	// The first page brings 100, each later one 99 fresh (the iterator repeats the boundary item).
 	return items <= PAGE ? 1 : 1 + Math.ceil((items - PAGE) / (PAGE - 1));
-}
-
-/**
- * Times the bound's "pending" part pays for: pending recordings, and, counted as one pending
- * each, a watched microsecond (more than a page in one µs) and the backfill's next page.
- */
-function watchedTimes(state: TriggerState): number[] {
-	return [
-		...state.pending.map((p) => p[1]),
-		...state.overflowGroups.map(([micros]) => micros),
-		...(state.backfill ? [state.backfill[0] - 1] : []),
-	];
 }
 
 function simulate(world: World) {

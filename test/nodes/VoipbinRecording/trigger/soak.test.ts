@@ -35,6 +35,7 @@ import type {
 } from '../../../fake-voipbin';
 import { PollHarness, accessKeyCredential } from '../../../helpers/n8n';
 import { seeded } from '../../../helpers/random';
+import { watchedTimes } from './model';
 
 const SEED = 20261125;
 const POLLS = 200;
@@ -308,13 +309,7 @@ class Soak {
 			r.tmCreate > state.cursorMicros ||
 			(r.tmCreate === state.cursorMicros && !state.cursorIds.includes(r.id));
 		const fresh = visible.filter(isNew).length + this.undiscovered;
-		// A watched microsecond (more than a page of recordings in one µs) and the backfill's next
-		// page each count as one pending.
-		const watched = [
-			...state.pending.map((p) => p[1]),
-			...state.overflowGroups.map(([micros]) => micros),
-			...(state.backfill ? [state.backfill[0] - 1] : []),
-		];
+		const watched = watchedTimes(state);
 		let pendingPages = 0;
 		if (watched.length) {
 			const oldest = Math.min(...watched);
