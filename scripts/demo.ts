@@ -1,33 +1,23 @@
 /**
  * `npm run demo`: the package inside a real n8n, against the fake VoIPBIN server, with recordings
  * ending every few seconds. Builds the package, installs n8n once into a cache (see
- * scripts/n8n/cache.ts), starts the fake VoIPBIN (demo scenario) and n8n, imports a credential and
- * the example workflows, activates the transcription pipeline, and prints what to open and watch.
+ * scripts/n8n/cache.ts), starts the demo's deployment (scripts/n8n/demo-setup.ts: the fake VoIPBIN
+ * in its demo scenario, n8n, a credential, the example workflows with the two transcription
+ * pipelines active), prints what to open and watch, then the executions as they finish.
  * Ctrl-C stops everything and removes the temporary n8n folder.
  *
  * Options: --port <n8n port> (default 5678, or a free one when taken), --keep (keep the n8n user
  * folder), --no-build (use dist/ as it is).
  */
-import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { startFakeProcess } from '../test/fake-voipbin/process';
-import { ENDED_STATUSES, N8nApi } from './n8n/api';
+import { ENDED_STATUSES } from './n8n/api';
 import type { Execution } from './n8n/api';
 import { ensureN8n, N8N_VERSION, PACKAGE_ROOT } from './n8n/cache';
-import { n8nId, N8nInstance } from './n8n/instance';
+import { startDemo } from './n8n/demo-setup';
 import { freePort, run, sleep } from './n8n/processes';
-import {
-	archiveInto,
-	executionError,
-	loadExample,
-	nodeNamed,
-	nodeOutput,
-	transcribeWithFakeStub,
-	useCredential,
-} from './n8n/workflows';
+import { executionError, nodeOutput } from './n8n/workflows';
 
 const { values: args } = parseArgs({
 	options: {
@@ -91,92 +81,25 @@ async function main(): Promise<void> {
 	step('Checking the n8n install cache…');
 	const runtime = await ensureN8n({ log: (m) => step(m) });
 
-	step('Starting the fake VoIPBIN (demo scenario: a call or conference recording every 20 s)…');
-	const accessKey = `demo-${randomBytes(6).toString('hex')}`;
-	const fake = await startFakeProcess({
-		accessKey,
-		filesDelayMs: 2000,
-		scenario: 'demo',
-		// The scenario's own news: a call or conference recording started.
-		onLine: (line) => {
-			if (!stopping && /\bdemo: /.test(line))
-				say(`  \x1b[2m${line.replace(/^\[fake-voipbin\] demo: /, 'VoIPBIN (fake): ')}\x1b[0m`);
-		},
-	});
-	cleanups.push(() => fake.stop());
-
-	// Something for the two manual workflows to work on.
-	const call = await fake.control<{ id: string }>('/calls', { customerId: fake.customerId });
-	await fake.control('/recordings/seed', {
-		customerId: fake.customerId,
-		count: 3,
-		status: 'ended',
-		durationSeconds: 20,
-		startMicros: (Date.now() - 45 * 86_400_000) * 1000,
-		stepMicros: 3_600_000_000,
-	});
-
 	let port = args.port ? Number(args.port) : 5678;
 	if (!(await portIsFree(port))) {
 		if (args.port) throw new Error(`Port ${port} is taken.`);
 		port = await freePort();
 	}
-	const n8n = await N8nInstance.create({ runtime, port, log: (m) => step(m) });
-	cleanups.push(() => n8n.cleanup({ keep: args.keep }));
-
-	step('Importing the credential and the example workflows (n8n CLI)…');
-	const credential = { id: n8nId(), name: 'VoIPBIN (fake demo server)' };
-	await n8n.importCredentials([
-		{
-			...credential,
-			type: 'voipbinApi',
-			data: { baseUrl: fake.baseUrl, authentication: 'accessKey', accessKey },
+	const demo = await startDemo({
+		runtime,
+		port,
+		log: step,
+		onCleanup: (stop) => cleanups.push(stop),
+		// The scenario's own news: a call or conference recording started.
+		onFakeLine: (line) => {
+			if (!stopping && /\bdemo: /.test(line))
+				say(`  \x1b[2m${line.replace(/^\[fake-voipbin\] demo: /, 'VoIPBIN (fake): ')}\x1b[0m`);
 		},
-	]);
-
-	const pipeline = useCredential(loadExample('transcription-pipeline.json'), credential);
-	transcribeWithFakeStub(pipeline, fake.baseUrl);
-	nodeNamed(pipeline, 'Recording Ended').parameters.onFirstRun = 'lastHours';
-	nodeNamed(pipeline, 'Recording Ended').parameters.firstRunHours = 1;
-
-	const record = useCredential(loadExample('record-call-and-download.json'), credential);
-	nodeNamed(record, 'Start Recording').parameters.callId = call.id;
-	nodeNamed(record, 'Start Recording').parameters.startOptions = { format: 'wav', duration: 10 };
-	nodeNamed(record, 'Wait for End').parameters.waitOptions = {
-		maxWaitSeconds: 120,
-		pollIntervalSeconds: 2,
-	};
-
-	const cleanupWf = useCredential(loadExample('cleanup-old-recordings.json'), credential);
-	const archiveDir = path.join(n8n.filesDir, 'voipbin-archive');
-	archiveInto(cleanupWf, archiveDir);
-
-	// The AI Agent's chat model: the fake's scripted OpenAI-compatible stub.
-	const model = { id: n8nId(), name: 'Scripted model (fake VoIPBIN)', type: 'openAiApi' };
-	await n8n.importCredentials([
-		{ ...model, data: { apiKey: 'demo', url: `${fake.baseUrl}/stub/openai/v1` } },
-	]);
-	const agent = useCredential(loadExample('ai-agent-recordings.json'), credential);
-	const chatModel = nodeNamed(agent, 'OpenAI Chat Model');
-	chatModel.credentials = { ...chatModel.credentials, openAiApi: model };
-
-	// VoIPBIN's own transcription, beside the pipeline that uses a speech-to-text API.
-	const voipbinTranscribe = useCredential(loadExample('transcribe-with-voipbin.json'), credential);
-	nodeNamed(voipbinTranscribe, 'Recording Ended').parameters.onFirstRun = 'lastHours';
-	nodeNamed(voipbinTranscribe, 'Recording Ended').parameters.firstRunHours = 1;
-
-	const [pipelineId, recordId, cleanupId, agentId, voipbinTranscribeId] = await n8n.importWorkflows(
-		[pipeline, record, cleanupWf, agent, voipbinTranscribe],
-	);
-	await n8n.publishWorkflows([pipelineId, voipbinTranscribeId]);
-
-	step(`Starting n8n on port ${port}…`);
-	await n8n.startMain();
-	const loadError = n8n.packageLoadError();
-	if (loadError) throw new Error(`n8n could not load the package:\n${loadError}`);
-	const api = new N8nApi(n8n.url);
-	const owner = { email: 'demo@example.com', password: `Demo-${randomBytes(5).toString('hex')}` };
-	await api.setupOwner(owner);
+		keep: args.keep,
+	});
+	const { n8n, api, owner, fake, accessKey } = demo;
+	const { pipeline, voipbinTranscribe, record, cleanup, agent } = demo.workflows;
 
 	const line = '─'.repeat(78);
 	say(`\n${line}`);
@@ -186,21 +109,21 @@ async function main(): Promise<void> {
 	say(`  log in as      ${owner.email} / ${owner.password}`);
 	say(`  workflows      ${n8n.url}/home/workflows`);
 	say(`  • "${pipeline.name}"  — ACTIVE`);
-	say(`      ${n8n.url}/workflow/${pipelineId}`);
+	say(`      ${n8n.url}/workflow/${pipeline.id}`);
 	say("      Polls VoIPBIN every minute (n8n's shortest poll interval in the editor): each ended");
 	say(
 		"      recording → Download (mono WAV) → Transcribe (the fake's /stub/transcribe) → transcript file.",
 	);
 	say(`  • "${voipbinTranscribe.name}"  — ACTIVE`);
-	say(`      ${n8n.url}/workflow/${voipbinTranscribeId}`);
+	say(`      ${n8n.url}/workflow/${voipbinTranscribe.id}`);
 	say("      The same recordings → Transcribe (VoIPBIN's own speech-to-text) → transcript file.");
 	say(`  • "${record.name}"  — open it and click "Execute workflow"`);
-	say(`      ${n8n.url}/workflow/${recordId}   (records call ${call.id} for 10 s)`);
-	say(`  • "${cleanupWf.name}"  — open it and click "Execute workflow"`);
-	say(`      ${n8n.url}/workflow/${cleanupId}   (archives 3 recordings older than 30 days into`);
-	say(`      ${archiveDir}, then deletes them)`);
+	say(`      ${n8n.url}/workflow/${record.id}   (records call ${demo.callId} for 10 s)`);
+	say(`  • "${cleanup.name}"  — open it and click "Execute workflow"`);
+	say(`      ${n8n.url}/workflow/${cleanup.id}   (archives 3 recordings older than 30 days into`);
+	say(`      ${demo.archiveDir}, then deletes them)`);
 	say(`  • "${agent.name}"  — open it and click "Execute workflow"`);
-	say(`      ${n8n.url}/workflow/${agentId}   (the AI Agent lists and downloads with the VoIPBIN`);
+	say(`      ${n8n.url}/workflow/${agent.id}   (the AI Agent lists and downloads with the VoIPBIN`);
 	say("      tools; its chat model is the fake's scripted stub)");
 	say(
 		'\n  What to watch: the Executions tab of the active workflow. The fake server starts a call or',
@@ -223,12 +146,12 @@ async function main(): Promise<void> {
 		}
 		for (const [workflowId, label, transcriptsOf] of [
 			[
-				pipelineId,
+				pipeline.id,
 				'speech-to-text API',
 				(e: Execution) => nodeOutput(e, 'Transcript').map((t) => t.json?.transcript),
 			],
 			[
-				voipbinTranscribeId,
+				voipbinTranscribe.id,
 				'VoIPBIN transcription',
 				(e: Execution) => nodeOutput(e, 'Transcribe Recording').map((t) => t.json?.text),
 			],
