@@ -1,6 +1,6 @@
 /**
  * What the end-to-end run found: each check printed as it is made (`  ok  ` / `  FAIL`), each
- * scenario's figures, and the closing line `e2e: N passed, M failed` that `npm test` reads.
+ * scenario's figures, where its screenshots are, and the closing line `e2e: N passed, M failed` that `npm test` reads.
  */
 export interface Figures {
 	scenario: string;
@@ -16,6 +16,8 @@ export interface Figures {
 export class Checks {
 	private readonly results: Array<{ name: string; ok: boolean }> = [];
 	readonly figures: Figures[] = [];
+	/** Where the run left things to look at afterwards (printed just before the closing line). */
+	readonly artifacts: string[] = [];
 
 	check(name: string, ok: unknown, detail: unknown = ''): boolean {
 		this.results.push({ name, ok: !!ok });
@@ -69,6 +71,8 @@ export class Checks {
 			console.log('\nFailed:');
 			for (const r of this.results.filter((x) => !x.ok)) console.log(`  - ${r.name}`);
 		}
+		if (this.artifacts.length) console.log('');
+		for (const line of this.artifacts) console.log(line);
 		console.log(`e2e: ${this.results.length - failed} passed, ${failed} failed`);
 		return failed;
 	}

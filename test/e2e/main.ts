@@ -10,13 +10,17 @@
  *   queue-database    main + 2 workers, Redis, PostgreSQL, binary data in the database (n8n's
  *                     default in queue mode): webhook-started workflows, the burst with restarts
  *   queue-filesystem  the same with filesystem binary data, the burst without restarts
+ *   editor            the n8n editor in headless Chromium on the demo's deployment: sign in, the
+ *                     example workflows, every panel, Fetch Test Event, a run from the editor with
+ *                     its WAV player, the credential test, the node search (screenshots kept)
  *
  *   npm test -- --e2e-only                     all of them (npm test runs this file with tsx)
  *   tsx test/e2e/main.ts --only classic,durable   some of them
  *
  * The queue modes need PostgreSQL and Redis (VOIPBIN_PG_URL, VOIPBIN_REDIS_URL; defaults
- * postgres://postgres@127.0.0.1:5432/postgres and redis://127.0.0.1:6379/0). Without them they are
- * skipped with one line saying why — a failure when CI=true.
+ * postgres://postgres@127.0.0.1:5432/postgres and redis://127.0.0.1:6379/0), the editor mode
+ * Debian's chromium. A mode whose needs are missing is skipped with one line saying why — a
+ * failure when CI=true.
  * Exits non-zero on any failure; the last line is `e2e: N passed, M failed`.
  *
  * Adding a scenario: write `async function myScenario(ctx: E2eContext, d: Deployment)` in
@@ -25,7 +29,8 @@
  * modes it belongs to below.
  *
  * Environment: E2E_TIMEOUT_MS (default 1500000, counted after the n8n install), E2E_KEEP=1 keeps
- * n8n's folders, E2E_SKIP_BUILD=1, VOIPBIN_N8N_CACHE (see scripts/n8n/cache.ts).
+ * n8n's folders, E2E_SKIP_BUILD=1, VOIPBIN_N8N_CACHE (see scripts/n8n/cache.ts),
+ * VOIPBIN_SCREENSHOTS (where the editor mode keeps its screenshots; default test-results/).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -39,15 +44,27 @@ import { Checks } from './checks';
 import { Deployment, type DeploymentSpec, type E2eContext } from './deployment';
 import { aiAgentTool } from './scenarios/ai-agent';
 import { cliWorkflows, importAccountWithCli } from './scenarios/cli-workflows';
+import { editorInBrowser, editorMissing } from './scenarios/editor';
 import { KILL_MOMENTS, triggerBurst } from './scenarios/trigger-burst';
 import { triggerWorkflows } from './scenarios/trigger-workflows';
 import { webhookWorkflows } from './scenarios/webhook-workflows';
 
-interface Mode {
-	spec: DeploymentSpec;
-	/** The scenarios, in order, on one deployment (each is one function in scenarios/). */
-	run(ctx: E2eContext, d: Deployment): Promise<void>;
-}
+type Cleanup = () => Promise<void>;
+
+/** A mode runs its scenarios (each one function in scenarios/) on one n8n set-up. */
+type Mode = {
+	/** Why the mode cannot run on this machine, or undefined when it can. */
+	missing?: () => Promise<string | undefined>;
+} & (
+	| {
+			spec: DeploymentSpec;
+			run(ctx: E2eContext, d: Deployment): Promise<void>;
+	  }
+	| {
+			/** A mode that sets up its own deployment, handing each stop to `onCleanup` at once. */
+			runAlone(ctx: E2eContext, onCleanup: (stop: Cleanup) => void): Promise<void>;
+	  }
+);
 
 const MODES: Record<string, Mode> = {
 	classic: {
@@ -67,6 +84,7 @@ const MODES: Record<string, Mode> = {
 		},
 	},
 	'queue-database': {
+		missing: queueServicesMissing,
 		spec: { name: 'queue (database)', queue: { binaryDataMode: 'database' } },
 		async run(ctx, d) {
 			if (!(await d.start())) return;
@@ -75,12 +93,17 @@ const MODES: Record<string, Mode> = {
 		},
 	},
 	'queue-filesystem': {
+		missing: queueServicesMissing,
 		spec: { name: 'queue (filesystem)', queue: { binaryDataMode: 'filesystem' } },
 		async run(ctx, d) {
 			if (!(await d.start())) return;
 			await webhookWorkflows(ctx, d);
 			await triggerBurst(ctx, d);
 		},
+	},
+	editor: {
+		missing: editorMissing,
+		runAlone: editorInBrowser,
 	},
 };
 
@@ -91,7 +114,7 @@ const say = (message: string) =>
 	console.log(`[e2e ${Math.round((Date.now() - t0) / 1000)}s] ${message}`);
 const checks = new Checks();
 
-const cleanups: Array<() => Promise<void>> = [];
+const cleanups: Cleanup[] = [];
 let finishing = false;
 async function finish(code?: number): Promise<never> {
 	if (!finishing) {
@@ -157,7 +180,7 @@ async function build(): Promise<boolean> {
 	);
 }
 
-/** The modes to run: all, or those named by --only; queue modes only with PostgreSQL and Redis. */
+/** The modes to run: all, or those named by --only, without those this machine cannot run. */
 async function chooseModes(): Promise<string[]> {
 	const { values } = parseArgs({ options: { only: { type: 'string' } } });
 	const names = values.only ? values.only.split(',') : Object.keys(MODES);
@@ -166,14 +189,19 @@ async function chooseModes(): Promise<string[]> {
 		throw new Error(
 			`Unknown mode(s) ${unknown.join(', ')}; known: ${Object.keys(MODES).join(', ')}`,
 		);
-	const queueNames = names.filter((n) => MODES[n].spec.queue);
-	if (!queueNames.length) return names;
-	const missing = await queueServicesMissing();
-	if (!missing) return names;
-	const line = `queue-mode part skipped (${queueNames.join(', ')}): ${missing}`;
-	if (process.env.CI === 'true') checks.check(`${line} — not allowed under CI=true`, false);
-	else console.log(`e2e: ${line}`);
-	return names.filter((n) => !MODES[n].spec.queue);
+	// One line per missing thing, naming every mode it stops.
+	const skipped = new Map<string, string[]>();
+	for (const name of names) {
+		const missing = await MODES[name].missing?.();
+		if (missing) skipped.set(missing, [...(skipped.get(missing) ?? []), name]);
+	}
+	for (const [missing, modes] of skipped) {
+		const line = `skipped (${modes.join(', ')}): ${missing}`;
+		if (process.env.CI === 'true') checks.check(`${line} — not allowed under CI=true`, false);
+		else console.log(`e2e: ${line}`);
+	}
+	const skippedNames = [...skipped.values()].flat();
+	return names.filter((n) => !skippedNames.includes(n));
 }
 
 async function main(): Promise<void> {
@@ -195,16 +223,26 @@ async function main(): Promise<void> {
 	for (const name of modes) {
 		const started = Date.now();
 		say(`── ${name} ──`);
-		const d = await Deployment.create(ctx, MODES[name].spec);
-		const close = () => d.close();
-		cleanups.push(close);
+		const mode = MODES[name];
+		const stops: Cleanup[] = [];
+		const onCleanup = (stop: Cleanup) => {
+			stops.push(stop);
+			cleanups.push(stop);
+		};
 		try {
-			await MODES[name].run(ctx, d);
+			if ('runAlone' in mode) await mode.runAlone(ctx, onCleanup);
+			else {
+				const d = await Deployment.create(ctx, mode.spec);
+				onCleanup(() => d.close());
+				await mode.run(ctx, d);
+			}
 		} catch (error) {
 			checks.check(`${name}: ran to the end`, false, (error as Error).stack ?? String(error));
 		} finally {
-			cleanups.splice(cleanups.indexOf(close), 1);
-			await close();
+			for (const stop of stops.reverse()) {
+				cleanups.splice(cleanups.indexOf(stop), 1);
+				await stop().catch((error: Error) => say(`cleanup: ${error.message}`));
+			}
 		}
 		say(`── ${name} done in ${Math.round((Date.now() - started) / 1000)} s ──`);
 	}

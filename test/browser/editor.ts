@@ -1,24 +1,24 @@
-// The n8n editor as a person uses it, in headless Chromium (Debian's, driven by playwright-core;
-// no browser is downloaded): sign in, open workflows, every operation's panel, Fetch Test Event
-// for each Event (with and without audio), run a workflow from the editor and look at the WAV in
-// the Download node's binary tab, test the credential with a right and a wrong key, and search
-// "VoIPBIN" in the node panel. A screenshot of each step goes to `screenshotDir`; any page error
-// (or a failed request for one of this package's files) fails the check.
-//
-// As a module: `await checkEditor({...})` (see its JSDoc). From a shell, against `npm run demo`:
-//   node test/browser/editor.mjs --url http://127.0.0.1:5678 --email demo@example.com \
-//     --password '…' --workflow ID --workflow ID … [--credential ID] --access-key KEY \
-//     [--screenshots DIR]
+/**
+ * The n8n editor as a person uses it, in headless Chromium (Debian's, driven by playwright-core; no
+ * browser is downloaded): sign in, open each workflow, every operation's panel, Fetch Test Event
+ * for each Event (with and without audio), run a workflow from the editor and look at the WAV in
+ * the Download node's binary tab, test the credential with a right and a wrong key, and search
+ * "VoIPBIN" in the node panel. A screenshot of each step goes to `screenshotDir`; any page error,
+ * or a failed request for one of this package's files, fails the check.
+ *
+ * Run by the end-to-end run's `editor` mode against the demo's deployment
+ * (`npm test -- --e2e-only --only=editor`).
+ */
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 
-const require = createRequire(import.meta.url);
+import { chromium, type Page } from 'playwright-core';
 
-export const CHROMIUM = '/usr/bin/chromium';
+/** Debian's chromium, or another Chromium-based browser (VOIPBIN_CHROMIUM). */
+export const CHROMIUM = process.env.VOIPBIN_CHROMIUM || '/usr/bin/chromium';
+// Without the background-networking flags Chromium keeps trying Google's hosts, which a closed
+// network refuses; a new profile each run keeps one run from seeing another's state.
 const CHROMIUM_ARGS = [
 	'--headless',
 	'--no-sandbox',
@@ -30,53 +30,67 @@ const CHROMIUM_ARGS = [
 	'--disable-sync',
 ];
 const ACTION = 'n8n-nodes-voipbin.voipbinRecording';
+/** Operation option and its action in the node panel, in the order the panel lists them. */
 const OPERATIONS = [
 	['Delete', 'Delete a recording'],
 	['Download', 'Download a recording'],
 	['Get', 'Get a recording'],
 	['Get Many', 'Get many recordings'],
+	['Get Transcript', 'Get the transcript of a recording'],
 	['Start', 'Start a recording'],
 	['Stop', 'Stop a recording'],
+	['Transcribe', 'Transcribe a recording'],
 	['Wait for End', 'Wait for a recording to end'],
-];
+] as const;
 /** Event option, the `event` of its items, and its entry in the node panel's trigger list. */
 const EVENTS = [
 	['Recording Ended', 'ended', 'On recording ended'],
 	['Recording Started', 'started', 'On recording started'],
 	['Any Status Change', 'statusChange', 'On any status change'],
-];
+] as const;
 /** A sticky note may leave this much empty below its text (pixels) before it looks unfinished. */
 const STICKY_SLACK_PX = 60;
 
-/**
- * @param {object} o
- * @param {string} o.url n8n's address, e.g. http://127.0.0.1:5678
- * @param {{ email: string, password: string }} o.owner a user who can open the workflows
- * @param {string[]} o.workflowIds workflows to open; between them they need a VoIPBIN Recording
- *   Trigger (Fetch Test Event runs on it) and a workflow with a Manual Trigger and a VoIPBIN
- *   Download node that can run from the editor (record → wait → download)
- * @param {{ id?: string, accessKey: string }} o.credential a VoIPBIN API credential (access key
- *   authentication; default: the first one the owner sees) and its right key: the check saves a
- *   wrong key, then the right one again
- * @param {string} [o.screenshotDir] default: a new folder under the system's temp folder
- * @param {(message: string) => void} [o.log]
- * @returns {Promise<{ screenshotDir: string, screenshots: string[] }>}
- */
+export interface EditorCheckOptions {
+	/** n8n's address, e.g. http://127.0.0.1:5678 */
+	url: string;
+	/** A user who can open the workflows. */
+	owner: { email: string; password: string };
+	/**
+	 * Workflows to open. Between them they need a VoIPBIN Recording Trigger and a workflow with a
+	 * Manual Trigger and a VoIPBIN Download node that runs from the editor (record → wait → download).
+	 */
+	workflows: Array<{ id: string; name: string }>;
+	/** A VoIPBIN API credential (access key authentication) and its right key: the check saves a
+	 * wrong key, then the right one again. */
+	credential: { id: string; accessKey: string };
+	screenshotDir: string;
+	log?: (message: string) => void;
+	/** Called as each step passes, with its name and how long it took. */
+	onStep?: (name: string, seconds: number) => void;
+}
+
+interface CanvasNode {
+	name: string;
+	type: string;
+	subtitle: string;
+}
+
+/** Runs every step; throws at the first that fails, naming it (its screenshot is FAILED-…). */
 export async function checkEditor({
 	url,
 	owner,
-	workflowIds,
+	workflows,
 	credential,
-	screenshotDir,
+	screenshotDir: dir,
 	log = () => {},
-}) {
-	const { chromium } = require('playwright-core');
+	onStep = () => {},
+}: EditorCheckOptions): Promise<{ screenshots: string[] }> {
 	if (!fs.existsSync(CHROMIUM)) {
 		throw new Error(
 			`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium).`,
 		);
 	}
-	const dir = screenshotDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-editor-screens-'));
 	fs.mkdirSync(dir, { recursive: true });
 	const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-editor-profile-'));
 	const context = await chromium.launchPersistentContext(profile, {
@@ -85,8 +99,8 @@ export async function checkEditor({
 		args: CHROMIUM_ARGS,
 		viewport: { width: 1440, height: 900 },
 	});
-	const problems = [];
-	const screenshots = [];
+	const problems: string[] = [];
+	const screenshots: string[] = [];
 	const page = context.pages()[0] ?? (await context.newPage());
 	page.setDefaultTimeout(30_000);
 	page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
@@ -96,23 +110,25 @@ export async function checkEditor({
 			problems.push(`HTTP ${response.status()} for ${response.url()}`);
 		}
 	});
-	const shot = async (name) => {
+	const shot = async (name: string) => {
 		const file = path.join(dir, `${String(screenshots.length + 1).padStart(2, '0')}-${name}.png`);
 		await page.screenshot({ path: file });
 		screenshots.push(file);
 		log(`screenshot ${path.basename(file)}`);
 	};
-	const step = async (name, body) => {
+	const step = async (name: string, body: () => Promise<void>) => {
 		log(name);
+		const started = Date.now();
 		try {
 			await body();
+			onStep(name, (Date.now() - started) / 1000);
 		} catch (error) {
 			await shot(`FAILED-${slug(name)}`).catch(() => {});
-			throw new Error(`Editor check, "${name}": ${error.message}`);
+			throw new Error(`Editor check, "${name}": ${(error as Error).message}`);
 		}
 	};
 
-	let scratchId;
+	let scratchId: string | undefined;
 	try {
 		await step('sign in', async () => {
 			await page.goto(`${url}/signin`);
@@ -123,32 +139,26 @@ export async function checkEditor({
 			await page.waitForURL((u) => !u.pathname.startsWith('/signin'));
 		});
 
-		const found = { runnable: null };
-		for (const id of workflowIds) {
-			await step(`open workflow ${id}`, async () => {
+		let runnable: { id: string; download: string } | undefined;
+		for (const { id, name } of workflows) {
+			await step(`open the workflow "${name}"`, async () => {
 				const nodes = await openWorkflow(page, url, id);
 				await checkCanvas(page, nodes);
-				await shot(`workflow-${id}`);
+				await shot(`workflow-${slug(name)}`);
 				const download = nodes.find((n) => n.type === ACTION && /download/i.test(n.subtitle));
-				if (
-					!found.runnable &&
-					download &&
-					nodes.some((n) => n.type === 'n8n-nodes-base.manualTrigger')
-				) {
-					found.runnable = { id, download: download.name };
+				if (!runnable && download && nodes.some((n) => n.type === 'n8n-nodes-base.manualTrigger')) {
+					runnable = { id, download: download.name };
 				}
 			});
 		}
-		for (const [what, value] of Object.entries(found)) {
-			if (!value)
-				throw new Error(
-					`Editor check: none of the workflows ${workflowIds.join(', ')} has the ${what} node it needs`,
-				);
-		}
+		const run = runnable;
+		if (!run)
+			throw new Error(
+				`Editor check: none of the workflows ${workflows.map((w) => `"${w.name}"`).join(', ')} has a Manual Trigger and a Download node`,
+			);
 
 		await step('credential test with the right and a wrong key', async () => {
-			const id = credential.id ?? (await firstCredentialId(page, url, 'voipbinApi'));
-			await page.goto(`${url}/home/credentials/${id}`);
+			await page.goto(`${url}/home/credentials/${credential.id}`);
 			const success = page.locator('[data-test-id="credentials-config-container-test-success"]');
 			await setAccessKey(page, credential.accessKey);
 			await success.waitFor();
@@ -169,9 +179,9 @@ export async function checkEditor({
 		});
 
 		await step('execute record → wait → download from the editor', async () => {
-			await openWorkflow(page, url, found.runnable.id);
+			await openWorkflow(page, url, run.id);
 			await page.click('[data-test-id="execute-workflow-button"]');
-			const node = canvasNode(page, found.runnable.download);
+			const node = canvasNode(page, run.download);
 			const failed = page.locator('[data-test-id="canvas-node-status-error"]');
 			await node
 				.locator('[data-test-id="canvas-node-status-success"]')
@@ -181,12 +191,12 @@ export async function checkEditor({
 			if (await failed.count())
 				throw new Error('A node of the workflow failed (see the screenshot)');
 			await shot('workflow-executed');
-			await openPanel(page, found.runnable.download);
+			await openPanel(page, run.download);
 			await showBinary(page);
 			const audio = page.locator(
 				'[data-test-id="output-panel"] audio, [data-test-id="binary-data-view"] audio, audio',
 			);
-			const text = await page.locator('[data-test-id="output-panel"]').textContent();
+			const text = (await page.locator('[data-test-id="output-panel"]').textContent()) ?? '';
 			if (!/audio\/wav|audio\/x-wav|\.wav/i.test(text))
 				throw new Error(`The Download node's binary tab shows no WAV: ${text.slice(0, 300)}`);
 			await shot('download-binary');
@@ -289,39 +299,25 @@ export async function checkEditor({
 		fs.rmSync(profile, { recursive: true, force: true });
 	}
 	if (problems.length) {
-		throw new Error(
-			`Editor check: the page reported errors:\n${problems.join('\n')}\nScreenshots: ${dir}`,
-		);
+		throw new Error(`Editor check: the page reported errors:\n${problems.join('\n')}`);
 	}
-	log(`editor check passed; screenshots in ${dir}`);
-	return { screenshotDir: dir, screenshots };
+	return { screenshots };
 }
 
-async function searchNodes(page, text) {
+async function searchNodes(page: Page, text: string) {
 	await page.locator('[data-test-id="node-creator-search-bar"]').first().waitFor();
 	await page.keyboard.type(text);
 	await page.locator('[data-test-id="item-iterator-item"]').first().waitFor();
 }
 
-function expectList(what, actual, expected) {
+function expectList(what: string, actual: string[], expected: readonly string[]) {
 	if (JSON.stringify(actual) !== JSON.stringify(expected)) {
 		throw new Error(`The ${what} are ${JSON.stringify(actual)}, not ${JSON.stringify(expected)}`);
 	}
 }
 
-async function firstCredentialId(page, url, type) {
-	const ids = await page.evaluate(async (base) => {
-		const headers = { 'browser-id': localStorage.getItem('n8n-browserId') ?? '' };
-		const response = await fetch(`${base}/rest/credentials`, { headers });
-		return (await response.json()).data.map((c) => [c.type, c.id]);
-	}, url);
-	const found = ids.find(([t]) => t === type);
-	if (!found) throw new Error(`No ${type} credential to test`);
-	return found[1];
-}
-
 /** Removes the scratch workflow (n8n deletes only archived ones). */
-async function deleteWorkflow(page, url, id) {
+async function deleteWorkflow(page: Page, url: string, id: string) {
 	await page.evaluate(
 		async ({ base, workflowId }) => {
 			const headers = { 'browser-id': localStorage.getItem('n8n-browserId') ?? '' };
@@ -333,13 +329,13 @@ async function deleteWorkflow(page, url, id) {
 }
 
 /** Opens a workflow on the canvas; returns its nodes: {name, type, subtitle}. */
-async function openWorkflow(page, url, id) {
+async function openWorkflow(page: Page, url: string, id: string): Promise<CanvasNode[]> {
 	await page.goto(`${url}/workflow/${id}`);
 	await page.locator('[data-test-id="canvas-node"]').first().waitFor();
 	await page.waitForTimeout(500);
 	return await page.$$eval('[data-test-id="canvas-node"]', (els) =>
 		els.map((e) => ({
-			name: e.getAttribute('data-node-name'),
+			name: e.getAttribute('data-node-name') ?? '',
 			type: e.getAttribute('data-node-type') ?? '',
 			subtitle: e.querySelector('[class*="_subtitle_"]')?.textContent.trim() ?? '',
 		})),
@@ -347,7 +343,7 @@ async function openWorkflow(page, url, id) {
 }
 
 /** Our nodes' subtitles read as words; sticky notes show their whole text without a large gap. */
-async function checkCanvas(page, nodes) {
+async function checkCanvas(page: Page, nodes: CanvasNode[]) {
 	for (const { name, type, subtitle } of nodes.filter((n) =>
 		n.type.startsWith('n8n-nodes-voipbin.'),
 	)) {
@@ -355,7 +351,7 @@ async function checkCanvas(page, nodes) {
 			throw new Error(`The node "${name}" (${type}) shows the subtitle "${subtitle}", not words`);
 		}
 	}
-	const stickies = await page.$$eval('[data-test-id="sticky"]', (els) =>
+	const stickies = await page.$$eval('[data-test-id="sticky"]', (els: HTMLElement[]) =>
 		els.map((e) => {
 			const content = e.querySelector('h1,h2,h3,p,ol,ul')?.parentElement;
 			return {
@@ -376,36 +372,42 @@ async function checkCanvas(page, nodes) {
 	}
 }
 
-function canvasNode(page, name) {
+function canvasNode(page: Page, name: string) {
 	return page.locator(`[data-test-id="canvas-node"][data-node-name="${name}"]`);
 }
 
-async function openPanel(page, nodeName) {
+async function openPanel(page: Page, nodeName: string) {
 	await canvasNode(page, nodeName).dblclick();
 	await page.locator('[data-test-id="ndv"]').waitFor();
 	await page.waitForTimeout(300);
 }
 
-async function closePanel(page) {
+async function closePanel(page: Page) {
 	await page.click('[data-test-id="ndv-close-button"]');
 }
 
-/** The name of the option a select field shows. */
-async function optionValue(page, parameter) {
-	return await page
-		.locator(`[data-test-id="parameter-input-${parameter}"] input`)
-		.first()
-		.inputValue();
-}
-
-async function chooseOption(page, parameter, optionName) {
-	await page.click(`[data-test-id="parameter-input-${parameter}"]`);
-	await page.locator('.el-select-dropdown__item:visible', { hasText: optionName }).first().click();
+/**
+ * Picks an option of a select field by its name alone (an option's description may hold another's
+ * name: "Get Transcript" says "transcribed"), and waits until the field shows it.
+ */
+async function chooseOption(page: Page, parameter: string, optionName: string) {
+	const field = page.locator(`[data-test-id="parameter-input-${parameter}"]`);
+	await field.click();
+	const headline = page.locator('.option-headline', { hasText: new RegExp(`^${optionName}$`) });
+	await page.locator('.el-select-dropdown__item:visible').filter({ has: headline }).first().click();
+	const input = field.locator('input').first();
+	for (let waited = 0; (await input.inputValue()) !== optionName; waited += 100) {
+		if (waited >= 5000)
+			throw new Error(
+				`The field "${parameter}" shows "${await input.inputValue()}", not "${optionName}"`,
+			);
+		await page.waitForTimeout(100);
+	}
 	await page.waitForTimeout(300);
 }
 
 /** The parameter panel shows its fields and no error. */
-async function checkPanel(page, what) {
+async function checkPanel(page: Page, what: string) {
 	const panel = page.locator('[data-test-id="node-parameters"]');
 	await panel.waitFor();
 	if ((await panel.locator('[data-test-id="parameter-item"]').count()) < 2) {
@@ -419,7 +421,7 @@ async function checkPanel(page, what) {
 }
 
 /** Clicks "Fetch Test Event" and returns the output as JSON text. */
-async function fetchTestEvent(page) {
+async function fetchTestEvent(page: Page): Promise<string> {
 	const output = page.locator('[data-test-id="output-panel"]');
 	const before = (await output.textContent()) ?? '';
 	await page.click('[data-test-id="node-execute-button"]');
@@ -443,7 +445,7 @@ async function fetchTestEvent(page) {
 }
 
 /** Switches the output panel to its binary view, where n8n shows files. */
-async function showBinary(page) {
+async function showBinary(page: Page) {
 	const binary = page.locator(
 		'[data-test-id="output-panel"] [data-test-id="radio-button-binary"], [data-test-id="output-panel"] label',
 		{ hasText: /^Binary$/ },
@@ -453,7 +455,7 @@ async function showBinary(page) {
 }
 
 /** Saves the credential with this key; n8n tests it as it saves. */
-async function setAccessKey(page, key) {
+async function setAccessKey(page: Page, key: string) {
 	const input = page.locator('[data-test-id="parameter-input-accessKey"] input');
 	await input.fill(key);
 	const save = page.locator('[data-test-id="credential-save-button"]');
@@ -468,37 +470,9 @@ async function setAccessKey(page, key) {
 	);
 }
 
-function slug(text) {
+function slug(text: string): string {
 	return text
 		.toLowerCase()
 		.replace(/[^a-z0-9]+/g, '-')
 		.replace(/^-|-$/g, '');
-}
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-	const { values } = parseArgs({
-		options: {
-			url: { type: 'string' },
-			email: { type: 'string' },
-			password: { type: 'string' },
-			workflow: { type: 'string', multiple: true },
-			credential: { type: 'string' },
-			'access-key': { type: 'string' },
-			screenshots: { type: 'string' },
-		},
-	});
-	checkEditor({
-		url: values.url,
-		owner: { email: values.email, password: values.password },
-		workflowIds: values.workflow ?? [],
-		credential: { id: values.credential, accessKey: values['access-key'] },
-		screenshotDir: values.screenshots,
-		log: (message) => console.log(`▸ ${message}`),
-	}).then(
-		({ screenshotDir }) => console.log(`Editor check passed. Screenshots: ${screenshotDir}`),
-		(error) => {
-			console.error(error.message);
-			process.exitCode = 1;
-		},
-	);
 }
