@@ -11,6 +11,8 @@ import type { WavFormat } from './wav';
 
 /** How the user wants the audio. */
 export type AudioOutput = 'monoMix' | 'stereo' | 'separate' | 'zip';
+/** One of the user's forms, or `none`: the ZIP checked whole and nothing kept. */
+export type AudioRequest = AudioOutput | 'none';
 
 /** A call has two directions (`_in` and `_out` WAVs); a conference has one (`_in`). */
 export type Direction = 'in' | 'out';
@@ -55,7 +57,7 @@ export interface AudioIo {
 }
 
 export interface ExtractRequest {
-	outputAs: AudioOutput;
+	outputAs: AudioRequest;
 	/** Directions the recording should have: both for a call, `in` for a conference. */
 	expected: Direction[];
 	/** Accept a call whose ZIP holds one direction only, reporting the other as missing. */

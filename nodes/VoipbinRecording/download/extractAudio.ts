@@ -7,11 +7,17 @@
  */
 import type { AudioIo, AudioResult, ExtractRequest } from './audioModel';
 import { RangeNotSupported, readDirectory, storeFromRanges } from './rangedAudio';
-import { storeCombinedStreamed, storeOriginalZip, storeSeparateStreamed } from './streamedAudio';
+import {
+	checkOriginalZip,
+	storeCombinedStreamed,
+	storeOriginalZip,
+	storeSeparateStreamed,
+} from './streamedAudio';
 
 export async function extractAudio(io: AudioIo, request: ExtractRequest): Promise<AudioResult> {
 	// The original ZIP is one plain GET: its bytes are the file, checked as they are stored.
 	if (request.outputAs === 'zip') return await storeOriginalZip(io, request);
+	if (request.outputAs === 'none') return await checkOriginalZip(io, request);
 	const directory = await readDirectory(io);
 	if (!(directory instanceof RangeNotSupported)) {
 		return await storeFromRanges(io, request, directory);

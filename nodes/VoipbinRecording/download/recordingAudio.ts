@@ -6,14 +6,14 @@ import { cancelSignalOf, pause, throwIfCancelled } from '../transport/cancel';
 import { redactSecrets } from '../transport/errors';
 import type { VoipbinContext } from '../transport/request';
 import { AudioNotReadyError, UnsupportedAudioError } from './audioModel';
-import type { AudioIo, AudioOutput, AudioResult, Direction } from './audioModel';
+import type { AudioIo, AudioRequest, AudioResult, Direction } from './audioModel';
 import { BinaryStream } from './binaryStream';
 import { extractAudio } from './extractAudio';
 import { openStorageRange, openStorageStream, requestRecordingFileUrl } from './storage';
 import type { StorageOptions } from './storage';
 
 export interface AudioDownloadOptions {
-	outputAs: AudioOutput;
+	outputAs: AudioRequest;
 	/** How long to keep asking while the files are not there or not whole: the whole download's limit. */
 	maxWaitMs: number;
 	allowMissingDirection: boolean;

@@ -29,19 +29,29 @@ import { readZipEntries } from './zipReader';
  * file is kept.
  */
 export async function storeOriginalZip(io: AudioIo, request: ExtractRequest): Promise<AudioResult> {
-	const body = await io.open();
-	const checked = teeWithCheck(body, async (copy) => {
-		const found: Direction[] = [];
-		for await (const entry of readZipEntries(copy)) {
-			const direction = directionOf(entry.name);
-			if (!direction) continue;
-			await drain((await readWav(entry.data)).pcm);
-			found.push(direction);
-		}
-		return checkDirections(found, request);
-	});
+	const checked = teeWithCheck(await io.open(), async (copy) => await checkZip(copy, request));
 	const binary = await io.store(checked.chunks, `${request.baseName}.zip`, 'application/zip');
 	return { files: [{ part: 'zip', binary }], missingDirections: await checked.result };
+}
+
+/** The same check as the original ZIP gets, with nothing stored (Transcribe's wait for the files). */
+export async function checkOriginalZip(io: AudioIo, request: ExtractRequest): Promise<AudioResult> {
+	return { files: [], missingDirections: await checkZip(await io.open(), request) };
+}
+
+/** Reads the ZIP through: whole, each WAV's header agreeing with its data, the directions there. */
+async function checkZip(
+	zip: AsyncIterable<Uint8Array>,
+	request: ExtractRequest,
+): Promise<Direction[]> {
+	const found: Direction[] = [];
+	for await (const entry of readZipEntries(zip)) {
+		const direction = directionOf(entry.name);
+		if (!direction) continue;
+		await drain((await readWav(entry.data)).pcm);
+		found.push(direction);
+	}
+	return checkDirections(found, request);
 }
 
 /**

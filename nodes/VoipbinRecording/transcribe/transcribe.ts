@@ -71,8 +71,8 @@ export async function transcribeRecording(
 }
 
 /**
- * Waits until the recording has ended and its audio is whole, with the check Download uses. The
- * checked ZIP itself is not kept in the output.
+ * Waits until the recording has ended and its audio is whole, with the check Download uses; the
+ * ZIP is read through and nothing is stored.
  */
 async function waitForAudio(
 	ctx: IExecuteFunctions,
@@ -89,7 +89,7 @@ async function waitForAudio(
 		});
 	}
 	await downloadRecordingAudio(ctx, ended, {
-		outputAs: 'zip',
+		outputAs: 'none',
 		maxWaitMs: Math.max(0, options.filesMaxWaitMs - (Date.now() - started)),
 		allowMissingDirection: options.allowMissingDirection,
 		itemIndex: options.itemIndex,

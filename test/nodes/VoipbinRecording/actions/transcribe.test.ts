@@ -3,12 +3,15 @@
  * test per server quirk of TRANSCRIBE-WS.md part A. The fake runs on the real clock with short
  * timings: files 1 s after the end, speech-to-text 50 ms, the API's 60 s wait cut to 300 ms.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { VoipbinRecording } from '../../../../nodes/VoipbinRecording/VoipbinRecording.node';
 import { startFakeVoipbin } from '../../../fake-voipbin';
 import type { FakeAccount, FakeVoipbin } from '../../../fake-voipbin';
-import { accessKeyCredential, runNode } from '../../../helpers/n8n';
+import { accessKeyCredential, runNode, useFilesystemBinaryData } from '../../../helpers/n8n';
 import type { StoredCredential } from '../../../helpers/n8n';
 
 const node = new VoipbinRecording();
@@ -16,7 +19,18 @@ let fake: FakeVoipbin;
 let account: FakeAccount;
 let credential: StoredCredential;
 
+let binaryStore: string;
+
+/** Every file under the binary-data store, as n8n's filesystem mode lays them out. */
+const filesIn = (dir: string) =>
+	fs
+		.readdirSync(dir, { recursive: true, withFileTypes: true })
+		.filter((entry) => entry.isFile())
+		.map((entry) => path.join(entry.parentPath, entry.name))
+		.sort();
+
 beforeAll(async () => {
+	binaryStore = await useFilesystemBinaryData();
 	fake = await startFakeVoipbin({
 		filesDelayMs: 1000,
 		transcribeMs: 50,
@@ -139,6 +153,17 @@ describe('Transcribe', () => {
 		const storage = fake.requests.filter((r) => r.host === 'storage');
 		expect(storage.length).toBeGreaterThan(0);
 		expect(fake.requests.indexOf(storage[storage.length - 1])).toBeLessThan(firstPost);
+	});
+
+	it('checks the files whole without storing them: nothing is added to the binary-data store', async () => {
+		const recording = fake.createRecording(account.customerId, { durationSeconds: 5 });
+		const before = filesIn(binaryStore);
+		const [item] = await transcribe(recording.id);
+		expect((item.json.segments as unknown[]).length).toBeGreaterThan(0);
+		expect(item.binary).toBeUndefined();
+		// The whole ZIP was read (the check), and nothing of it was kept.
+		expect(fake.requests.filter((r) => r.host === 'storage' && r.status === 200)).toHaveLength(1);
+		expect(filesIn(binaryStore)).toEqual(before);
 	});
 
 	it('deletes an empty done transcribe made before the files were stored, and asks again', async () => {

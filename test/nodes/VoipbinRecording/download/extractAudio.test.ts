@@ -154,3 +154,23 @@ describe('extractAudio by byte ranges', () => {
 		expect(failedStores).toEqual(['rec_in.wav']);
 	});
 });
+
+describe('extractAudio with nothing to keep (Transcribe waiting for the files)', () => {
+	it('reads the whole ZIP through and stores nothing when it is whole', async () => {
+		const zip = await zipOf([wav('out', 2), wav('in', 2)]);
+		const { io, ranges, stored, failedStores } = storageOf(zip);
+		const result = await extractAudio(io, call('none'));
+		expect(result).toEqual({ files: [], missingDirections: [] });
+		expect([ranges.length, stored.size, failedStores.length]).toEqual([0, 0, 0]);
+	});
+
+	it('fails as Download would on a corrupt entry or a missing direction', async () => {
+		const corrupt = await zipOf([wav('out', 2), wav('in', 2)]);
+		corrupt[corrupt.length - 2000] ^= 0xff;
+		await expect(extractAudio(storageOf(corrupt).io, call('none'))).rejects.toThrow(ZipFormatError);
+		const oneSide = await zipOf([wav('in', 2)]);
+		await expect(extractAudio(storageOf(oneSide).io, call('none'))).rejects.toThrow(
+			AudioNotReadyError,
+		);
+	});
+});
