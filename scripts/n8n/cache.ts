@@ -94,8 +94,8 @@ function npmCommand(): { cmd: string; pre: string[] } {
 
 /**
  * The environment for npm calls into the cache. npm exports the calling project's settings as
- * `npm_config_*` (this project's .npmrc says ignore-scripts=true), and an inherited one would
- * silently turn the sqlite3 build into a no-op: none are passed on, and each call sets its own.
+ * `npm_config_*` (a caller's ignore-scripts=true, say), and an inherited one would silently turn
+ * the sqlite3 build into a no-op: none are passed on, and each call sets its own.
  */
 function npmEnvironment(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 	const env = Object.fromEntries(
@@ -156,6 +156,8 @@ export async function ensureN8n({
 				`${JSON.stringify({ private: true, description: 'n8n for n8n-nodes-voipbin demo and e2e', dependencies: {} }, null, 2)}\n`,
 			);
 		}
+		// Every npm call runs in the cache folder, whose package.json makes it npm's project; no
+		// --prefix, which would also move npm's global config (and a cafile or proxy set there).
 		const npm = npmCommand();
 		const step = async (
 			message: string,
@@ -188,7 +190,7 @@ export async function ensureN8n({
 		if (!nodeOk) {
 			await step(
 				`Installing Node ${NODE_MAJOR} for n8n (once)…`,
-				['install', '--prefix', cacheDir, '--save-exact', `${nodePackageName()}@${NODE_MAJOR}`],
+				['install', '--save-exact', `${nodePackageName()}@${NODE_MAJOR}`],
 				'install-node.log',
 			);
 		}
@@ -197,8 +199,6 @@ export async function ensureN8n({
 			`Installing n8n ${N8N_VERSION} (once, ~4 min, 2.9 GB)…`,
 			[
 				'install',
-				'--prefix',
-				cacheDir,
 				'--save-exact',
 				'--ignore-scripts=true',
 				`n8n@${N8N_VERSION}`,
@@ -211,8 +211,6 @@ export async function ensureN8n({
 			`Building sqlite3 for Node ${NODE_MAJOR} (once, ~1.5 min)…`,
 			[
 				'rebuild',
-				'--prefix',
-				cacheDir,
 				'--ignore-scripts=false',
 				'--foreground-scripts',
 				'sqlite3',
