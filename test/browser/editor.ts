@@ -112,6 +112,7 @@ export async function checkEditor({
 	});
 	const shot = async (name: string) => {
 		const file = path.join(dir, `${String(screenshots.length + 1).padStart(2, '0')}-${name}.png`);
+		await settled(page);
 		await page.screenshot({ path: file });
 		screenshots.push(file);
 		log(`screenshot ${path.basename(file)}`);
@@ -302,6 +303,20 @@ export async function checkEditor({
 		throw new Error(`Editor check: the page reported errors:\n${problems.join('\n')}`);
 	}
 	return { screenshots };
+}
+
+/** Waits (up to 2 s) for the editor's finite animations, such as a panel sliding in, to end. */
+async function settled(page: Page): Promise<void> {
+	await page
+		.waitForFunction(
+			() =>
+				document
+					.getAnimations()
+					.every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity),
+			null,
+			{ timeout: 2000 },
+		)
+		.catch(() => undefined);
 }
 
 async function searchNodes(page: Page, text: string) {
