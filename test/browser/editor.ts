@@ -220,10 +220,7 @@ export async function checkEditor({
 			await page.locator('[data-test-id="canvas-add-button"]').click();
 			await searchNodes(page, 'VoIPBIN');
 			await shot('node-search-trigger');
-			await page
-				.locator('[data-test-id="item-iterator-item"]', { hasText: 'VoIPBIN Recording' })
-				.first()
-				.click();
+			await openSearchResult(page, 'VoIPBIN Recording');
 			const triggers = page
 				.locator('[data-test-id="item-iterator-item"]')
 				.filter({ hasText: /^On / });
@@ -270,10 +267,7 @@ export async function checkEditor({
 			await page.click('[data-test-id="node-creator-plus-button"]');
 			await searchNodes(page, 'VoIPBIN');
 			await shot('node-search-action');
-			await page
-				.locator('[data-test-id="item-iterator-item"]', { hasText: 'VoIPBIN Recording' })
-				.first()
-				.click();
+			await openSearchResult(page, 'VoIPBIN Recording');
 			const items = page.locator('[data-test-id="item-iterator-item"]');
 			await items.filter({ hasText: OPERATIONS[0][1] }).first().waitFor();
 			const names = (await items.allTextContents())
@@ -323,6 +317,11 @@ async function searchNodes(page: Page, text: string) {
 	await page.locator('[data-test-id="node-creator-search-bar"]').first().waitFor();
 	await page.keyboard.type(text);
 	await page.locator('[data-test-id="item-iterator-item"]').first().waitFor();
+}
+
+/** Opens a node of the node panel's search results: its triggers and actions are listed. */
+async function openSearchResult(page: Page, nodeName: string) {
+	await page.locator('[data-test-id="item-iterator-item"]', { hasText: nodeName }).first().click();
 }
 
 function expectList(what: string, actual: string[], expected: readonly string[]) {
