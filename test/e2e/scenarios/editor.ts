@@ -19,13 +19,25 @@ export async function editorMissing(): Promise<string | undefined> {
 		: `${CHROMIUM} is missing (install Debian's chromium: apt-get install -y chromium)`;
 }
 
-/** Where a run keeps its screenshots: VOIPBIN_SCREENSHOTS, or test-results/ in the clone. */
-function screenshotDir(): string {
-	const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-	return path.join(
-		process.env.VOIPBIN_SCREENSHOTS || path.join(PACKAGE_ROOT, 'test-results'),
-		`editor-${stamp}`,
-	);
+/** Runs whose screenshots are kept (about 3 MB each); older ones are removed. */
+const KEPT_RUNS = 5;
+
+/**
+ * A new folder for this run's screenshots under VOIPBIN_SCREENSHOTS, or test-results/ in the
+ * clone; only the newest KEPT_RUNS runs' folders stay.
+ */
+function newScreenshotDir(): string {
+	const root = process.env.VOIPBIN_SCREENSHOTS || path.join(PACKAGE_ROOT, 'test-results');
+	const dir = path.join(root, `editor-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+	fs.mkdirSync(dir, { recursive: true });
+	// The ISO time in the name sorts runs by age.
+	const runs = fs
+		.readdirSync(root)
+		.filter((name) => /^editor-\d{4}-/.test(name))
+		.sort();
+	for (const old of runs.slice(0, -KEPT_RUNS))
+		fs.rmSync(path.join(root, old), { recursive: true, force: true });
+	return dir;
 }
 
 export async function editorInBrowser(
@@ -40,8 +52,7 @@ export async function editorInBrowser(
 		keep: ctx.keep,
 	});
 	const { pipeline, voipbinTranscribe, record, cleanup, agent } = demo.workflows;
-	const dir = screenshotDir();
-	fs.mkdirSync(dir, { recursive: true });
+	const dir = newScreenshotDir();
 	ctx.checks.artifacts.push(`screenshots of the editor check: ${dir}`);
 	try {
 		const { screenshots } = await checkEditor({
@@ -51,7 +62,8 @@ export async function editorInBrowser(
 			credential: { id: demo.credential.id, accessKey: demo.accessKey },
 			screenshotDir: dir,
 			log: (message) => ctx.say(`editor: ${message}`),
-			onStep: (name, seconds) => ctx.checks.check(`editor: ${name}`, true, `${seconds.toFixed(1)} s`),
+			onStep: (name, seconds) =>
+				ctx.checks.check(`editor: ${name}`, true, `${seconds.toFixed(1)} s`),
 		});
 		ctx.checks.check(
 			'editor: no page error, no failed request for the package',
