@@ -1,6 +1,7 @@
 /**
  * What the end-to-end run found: each check printed as it is made (`  ok  ` / `  FAIL`), each
- * scenario's figures, where its screenshots are, and the closing line `e2e: N passed, M failed` that `npm test` reads.
+ * scenario's figures, where its screenshots are, and the closing line `e2e: N passed, M failed`
+ * that `npm test` reads.
  */
 export interface Figures {
 	scenario: string;

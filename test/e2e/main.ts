@@ -189,18 +189,21 @@ async function chooseModes(): Promise<string[]> {
 		throw new Error(
 			`Unknown mode(s) ${unknown.join(', ')}; known: ${Object.keys(MODES).join(', ')}`,
 		);
-	// One line per missing thing, naming every mode it stops.
-	const skipped = new Map<string, string[]>();
+	// Modes that share a probe (the queue modes) share its answer and its one line.
+	const byProbe = new Map<NonNullable<Mode['missing']>, string[]>();
 	for (const name of names) {
-		const missing = await MODES[name].missing?.();
-		if (missing) skipped.set(missing, [...(skipped.get(missing) ?? []), name]);
+		const probe = MODES[name].missing;
+		if (probe) byProbe.set(probe, [...(byProbe.get(probe) ?? []), name]);
 	}
-	for (const [missing, modes] of skipped) {
+	const skippedNames: string[] = [];
+	for (const [probe, modes] of byProbe) {
+		const missing = await probe();
+		if (!missing) continue;
+		skippedNames.push(...modes);
 		const line = `skipped (${modes.join(', ')}): ${missing}`;
 		if (process.env.CI === 'true') checks.check(`${line} — not allowed under CI=true`, false);
 		else console.log(`e2e: ${line}`);
 	}
-	const skippedNames = [...skipped.values()].flat();
 	return names.filter((n) => !skippedNames.includes(n));
 }
 

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { PACKAGE_ROOT } from '../../../scripts/n8n/cache';
-import { startDemo } from '../../../scripts/n8n/demo-setup';
+import { type DemoOptions, startDemo } from '../../../scripts/n8n/demo-setup';
 import { freePort } from '../../../scripts/n8n/processes';
 import { checkEditor, CHROMIUM } from '../../browser/editor';
 import type { E2eContext } from '../deployment';
@@ -42,7 +42,7 @@ function newScreenshotDir(): string {
 
 export async function editorInBrowser(
 	ctx: E2eContext,
-	onCleanup: (stop: () => Promise<void>) => void,
+	onCleanup: DemoOptions['onCleanup'],
 ): Promise<void> {
 	const demo = await startDemo({
 		runtime: ctx.runtime,
@@ -51,14 +51,13 @@ export async function editorInBrowser(
 		onCleanup,
 		keep: ctx.keep,
 	});
-	const { pipeline, voipbinTranscribe, record, cleanup, agent } = demo.workflows;
 	const dir = newScreenshotDir();
 	ctx.checks.artifacts.push(`screenshots of the editor check: ${dir}`);
 	try {
 		const { screenshots } = await checkEditor({
 			url: demo.n8n.url,
 			owner: demo.owner,
-			workflows: [pipeline, voipbinTranscribe, record, cleanup, agent],
+			workflows: Object.values(demo.workflows),
 			credential: { id: demo.credential.id, accessKey: demo.accessKey },
 			screenshotDir: dir,
 			log: (message) => ctx.say(`editor: ${message}`),

@@ -95,10 +95,9 @@ export async function triggerBurst(
 	// With kills: a group before each and one after; without: three groups a poll apart.
 	const steps = kills.length ? kills.length + 1 : 3;
 	const recordings: string[] = [];
-	/** Starts recording a few calls (created now, as VoIPBIN would) and ends them a moment later. */
 	/** The recordings of the batch ended just before a kill right after an emit (see above). */
 	const endedBeforeEmitKill = new Set<string>();
-	let lastBatch: string[] = [];
+	/** Starts recording a few calls (created now, as VoIPBIN would) and ends them a moment later. */
 	const endSomeRecordings = async () => {
 		const batch: string[] = [];
 		for (let i = 0; i < RECORDINGS_PER_STEP; i++) {
@@ -111,7 +110,6 @@ export async function triggerBurst(
 			batch.push(rec.id);
 		}
 		recordings.push(...batch);
-		lastBatch = batch;
 		await sleep(1500);
 		for (const id of batch) {
 			await fake.control(`/recordings/${id}/status`, { status: 'ended' });
@@ -172,7 +170,9 @@ export async function triggerBurst(
 		}
 		await d.n8n.killMain();
 		const at = Date.now();
-		if (moment === 'right after an emit') for (const id of lastBatch) endedBeforeEmitKill.add(id);
+		// The batch just ended is the last RECORDINGS_PER_STEP recordings.
+		if (moment === 'right after an emit')
+			for (const id of recordings.slice(-RECORDINGS_PER_STEP)) endedBeforeEmitKill.add(id);
 		ctx.say(
 			`${name}: killed the main (SIGKILL) ${moment}${reached ? '' : ' (moment not seen in 40 s)'}`,
 		);
